@@ -1,3 +1,254 @@
-from django.db import models
+"""Party units as a dated tree.
 
-# Create your models here.
+A unit's place in the tree is never an attribute of the unit: it is a dated link,
+``UnitParent(unit, parent, valid_from, valid_to)``, so that moving a unit (as in 2025, when the
+district level was abolished) adds a link and closes another, and reports for an earlier period
+still see the tree as it was.
+
+``UnitAncestry`` is the dated transitive closure of those links (each unit is also its own
+ancestor). It is derived data, rebuilt only by ``branches.services`` whenever a link changes,
+and it lets "the cells under X on day D" be one indexed join for any X.
+
+Intervals are half-open: ``valid_from <= D < valid_to`` (``valid_to`` NULL = still valid).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class UnitQuerySet(models.QuerySet):
+    def existing_on(self, day: datetime.date) -> UnitQuerySet:
+        """Units founded on or before ``day`` and not yet dissolved on it."""
+        return self.filter(founded_on__lte=day).filter(
+            Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=day)
+        )
+
+    def under(self, ancestor: Unit, day: datetime.date | None = None) -> UnitQuerySet:
+        """The subtree of ``ancestor`` (itself included) on ``day``, or at any time if None.
+
+        One query: a join on the closure table.
+        """
+        links = UnitAncestry.objects.filter(ancestor=ancestor)
+        if day is not None:
+            links = links.valid_on(day)
+        return self.filter(pk__in=links.values("unit_id"))
+
+    def holding_members(self) -> UnitQuerySet:
+        return self.filter(kind__in=Unit.MEMBER_KINDS)
+
+
+class UnitKind(models.TextChoices):
+    # Cấp trên cơ sở: the district committee; since 2025 also city and ward committees.
+    ABOVE_GRASSROOTS = "above_grassroots", _("Đảng bộ cấp trên cơ sở")
+    GRASSROOTS_COMMITTEE = "grassroots_committee", _("Đảng bộ cơ sở")
+    GRASSROOTS_CELL = "grassroots_cell", _("Chi bộ cơ sở")
+    INTERMEDIATE_COMMITTEE = "intermediate_committee", _("Đảng bộ bộ phận")
+    CELL = "cell", _("Chi bộ")
+
+
+class Unit(models.Model):
+    Kind = UnitKind
+
+    # Which kinds keep a roll of members, and which kinds each kind may hold as children.
+    MEMBER_KINDS = (Kind.GRASSROOTS_CELL, Kind.CELL)
+    GRASSROOTS_KINDS = (Kind.GRASSROOTS_COMMITTEE, Kind.GRASSROOTS_CELL)
+    CHILD_KINDS = {
+        Kind.ABOVE_GRASSROOTS: (
+            Kind.ABOVE_GRASSROOTS,
+            Kind.GRASSROOTS_COMMITTEE,
+            Kind.GRASSROOTS_CELL,
+        ),
+        Kind.GRASSROOTS_COMMITTEE: (Kind.INTERMEDIATE_COMMITTEE, Kind.CELL),
+        Kind.INTERMEDIATE_COMMITTEE: (Kind.CELL,),
+        Kind.GRASSROOTS_CELL: (),
+        Kind.CELL: (),
+    }
+
+    code = models.SlugField(_("mã đơn vị"), max_length=64, unique=True)
+    name = models.CharField(_("tên"), max_length=200)
+    kind = models.CharField(_("loại"), max_length=32, choices=Kind.choices)
+    founded_on = models.DateField(_("ngày thành lập"))
+    dissolved_on = models.DateField(_("ngày giải thể"), null=True, blank=True)
+    successor = models.ForeignKey(
+        "self",
+        verbose_name=_("đơn vị kế thừa"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="predecessors",
+    )
+    # The kinds' texts shown on reports' headers ("ĐẢNG BỘ QUẬN THỐT NỐT"): the name suffices.
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("đơn vị")
+        verbose_name_plural = _("đơn vị")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=UnitKind.values), name="unit_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=F("founded_on")),
+                name="unit_dissolved_after_founded",
+            ),
+            models.CheckConstraint(
+                condition=Q(successor__isnull=True) | ~Q(successor=F("pk")),
+                name="unit_not_own_successor",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("branches:unit_detail", args=[self.code])
+
+    @property
+    def holds_members(self) -> bool:
+        return self.kind in self.MEMBER_KINDS
+
+    def may_hold_child(self, kind: str) -> bool:
+        return kind in self.CHILD_KINDS[self.Kind(self.kind)]
+
+    def exists_on(self, day: datetime.date) -> bool:
+        return self.founded_on <= day and (self.dissolved_on is None or day < self.dissolved_on)
+
+
+class DatedQuerySet(models.QuerySet):
+    def valid_on(self, day: datetime.date):
+        return self.filter(valid_from__lte=day).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gt=day)
+        )
+
+
+class UnitParent(models.Model):
+    """The unit was directly under ``parent`` from ``valid_from`` until before ``valid_to``."""
+
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("đơn vị"), on_delete=models.CASCADE, related_name="parent_links"
+    )
+    parent = models.ForeignKey(
+        Unit, verbose_name=_("trực thuộc"), on_delete=models.PROTECT, related_name="child_links"
+    )
+    valid_from = models.DateField(_("từ ngày"))
+    valid_to = models.DateField(_("đến trước ngày"), null=True, blank=True)
+
+    objects = DatedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("quan hệ trực thuộc")
+        verbose_name_plural = _("quan hệ trực thuộc")
+        ordering = ["unit", "valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gt=F("valid_from")),
+                name="unitparent_interval_ordered",
+            ),
+            models.CheckConstraint(condition=~Q(unit=F("parent")), name="unitparent_not_self"),
+            # At most one open link per unit: a unit has one parent at a time.
+            models.UniqueConstraint(
+                fields=["unit"], condition=Q(valid_to__isnull=True), name="unitparent_one_open"
+            ),
+            models.UniqueConstraint(fields=["unit", "valid_from"], name="unitparent_unique_start"),
+        ]
+        indexes = [
+            # Children of a unit on a date (unit pages, report breakdown by child).
+            models.Index(fields=["parent", "valid_from"], name="unitparent_parent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} → {self.parent} ({self.valid_from}–{self.valid_to or ''})"
+
+
+class UnitAncestry(models.Model):
+    """Derived: ``ancestor`` is ``unit`` or above it from ``valid_from`` until before ``valid_to``.
+
+    Adjacent intervals of one (unit, ancestor) pair are merged, so a move that keeps a unit
+    inside a subtree is invisible to that subtree's reports. Rebuilt by
+    ``branches.services.rebuild_ancestry``; never edited by hand.
+    """
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="ancestry")
+    ancestor = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="descendancy")
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+
+    objects = DatedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("quan hệ cấp trên (dẫn xuất)")
+        verbose_name_plural = _("quan hệ cấp trên (dẫn xuất)")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gt=F("valid_from")),
+                name="unitancestry_interval_ordered",
+            ),
+            models.UniqueConstraint(
+                fields=["unit", "ancestor", "valid_from"], name="unitancestry_unique_start"
+            ),
+        ]
+        indexes = [
+            # "Units under X on D": seek on ancestor, then the dates; covers unit_id.
+            models.Index(
+                fields=["ancestor", "valid_from", "valid_to", "unit"],
+                name="unitancestry_subtree_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} ⊂ {self.ancestor_id} ({self.valid_from}–{self.valid_to or ''})"
+
+
+class RoleQuerySet(models.QuerySet):
+    def for_user(self, user) -> RoleQuerySet:
+        return self.filter(user=user).select_related("unit")
+
+
+class RoleKind(models.TextChoices):
+    BOARD = "board", _("Ban tổ chức cấp trên cơ sở")
+    GRASSROOTS_OFFICE = "grassroots_office", _("Văn phòng đảng ủy cơ sở")
+    CELL_SECRETARY = "cell_secretary", _("Bí thư chi bộ")
+    LEADER = "leader", _("Lãnh đạo")
+
+
+class Role(models.Model):
+    """A user's role on a unit: what they may see (the unit's subtree) and whether they may edit."""
+
+    Kind = RoleKind
+
+    EDITING_KINDS = (Kind.BOARD, Kind.GRASSROOTS_OFFICE)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người dùng"),
+        on_delete=models.CASCADE,
+        related_name="party_roles",
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("đơn vị"), on_delete=models.PROTECT, related_name="roles"
+    )
+    kind = models.CharField(_("vai trò"), max_length=32, choices=Kind.choices)
+
+    objects = RoleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("vai trò")
+        verbose_name_plural = _("vai trò")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "unit"], name="role_unique_user_unit"),
+            models.CheckConstraint(condition=Q(kind__in=RoleKind.values), name="role_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_kind_display()} · {self.unit}"
+
+    @property
+    def may_edit(self) -> bool:
+        return self.kind in self.EDITING_KINDS

@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class MembersConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'members'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "members"

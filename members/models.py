@@ -1,3 +1,513 @@
-from django.db import models
+"""Members, their membership events, and the periods they spent on a cell's roll.
 
-# Create your models here.
+What is stored, and what is derived from what:
+
+- ``Event`` is the record: one row per decision (admission, recognition, transfer, removal,
+  death, exemption, restoration), never rewritten to mean something else.
+- ``Membership`` (a member on a cell's roll from ``start_date`` until before ``end_date``) and
+  the cached ``Member.status`` and ``Member.unit`` are derived from the events. They are
+  written only by ``members.services``, in the same transaction as the event, through
+  ``MemberState.after``, which is also what ``Member.derived_state()`` replays; tests check
+  that the two never differ.
+- ``Member.admitted_on`` / ``recognized_on`` are the record's "ngày vào Đảng" and "ngày chính
+  thức": written by the admission and recognition services, typed for members who arrive from
+  outside the system (their admission is not among our events).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from branches.models import Unit
+
+from . import choices
+from .text import fold, name_sort_key, normalize_spaces
+
+
+class Directive(models.Model):
+    """A directive (chỉ thị) or other document that events are carried out under. Data, not code."""
+
+    code = models.CharField(_("số hiệu"), max_length=50, unique=True)
+    title = models.CharField(_("trích yếu"), max_length=500)
+    issued_on = models.DateField(_("ngày ban hành"))
+    issuer = models.CharField(_("cơ quan ban hành"), max_length=200)
+
+    class Meta:
+        verbose_name = _("chỉ thị")
+        verbose_name_plural = _("chỉ thị")
+        ordering = ["-issued_on"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Status(models.TextChoices):
+    PROBATIONARY = "probationary", _("Dự bị")
+    OFFICIAL = "official", _("Chính thức")
+    TRANSFERRED_OUT = "transferred_out", _("Đã chuyển đi")
+    REMOVED = "removed", _("Đã ra khỏi Đảng")
+    DEAD = "dead", _("Từ trần")
+
+
+ACTIVE_STATUSES = (Status.PROBATIONARY, Status.OFFICIAL)
+
+
+class MemberQuerySet(models.QuerySet):
+    def active(self) -> MemberQuerySet:
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+    def in_units(self, units) -> MemberQuerySet:
+        return self.filter(unit__in=units)
+
+    def search(self, text: str) -> MemberQuerySet:
+        """Accent- and case-insensitive name search ('nguyen van ly' finds 'Nguyễn Văn Lý')."""
+        key = fold(text)
+        return self.filter(name_folded__contains=key) if key else self
+
+    def vietnamese_order(self) -> MemberQuerySet:
+        return self.order_by("name_sort_key", "pk")
+
+
+class Member(models.Model):
+    """A party member: the person (form 2-HSĐV) plus state cached from their events."""
+
+    citizen_id_validator = RegexValidator(r"^[0-9]{12}$", _("Số CCCD gồm đúng 12 chữ số."))
+
+    full_name = models.CharField(_("họ và tên"), max_length=150)
+    gender = models.CharField(_("giới tính"), max_length=10, choices=choices.Gender.choices)
+    date_of_birth = models.DateField(_("ngày sinh"))
+    place_of_birth = models.CharField(_("nơi sinh"), max_length=200, blank=True)
+    hometown = models.CharField(_("quê quán"), max_length=200, blank=True)
+    residence = models.CharField(_("nơi cư trú"), max_length=300, blank=True)
+    ethnicity = models.CharField(
+        _("dân tộc"),
+        max_length=2,
+        choices=choices.Ethnicity.choices,
+        default=choices.Ethnicity.KINH,
+    )
+    religion = models.CharField(
+        _("tôn giáo"),
+        max_length=20,
+        choices=choices.Religion.choices,
+        default=choices.Religion.NONE,
+    )
+    occupation = models.CharField(_("nghề nghiệp"), max_length=200, blank=True)
+    occupation_group = models.CharField(
+        _("nhóm nghề nghiệp"),
+        max_length=30,
+        choices=choices.OccupationGroup.choices,
+        default=choices.OccupationGroup.OTHER,
+    )
+    general_education = models.CharField(
+        _("giáo dục phổ thông"),
+        max_length=20,
+        choices=choices.GeneralEducation.choices,
+        default=choices.GeneralEducation.UPPER_SECONDARY,
+    )
+    professional_level = models.CharField(
+        _("chuyên môn, nghiệp vụ"),
+        max_length=20,
+        choices=choices.ProfessionalLevel.choices,
+        default=choices.ProfessionalLevel.NONE,
+    )
+    academic_title = models.CharField(
+        _("học hàm"),
+        max_length=20,
+        choices=choices.AcademicTitle.choices,
+        default=choices.AcademicTitle.NONE,
+    )
+    political_theory = models.CharField(
+        _("lý luận chính trị"),
+        max_length=20,
+        choices=choices.PoliticalTheory.choices,
+        default=choices.PoliticalTheory.NONE,
+    )
+    citizen_id = models.CharField(
+        _("số CCCD"), max_length=12, blank=True, validators=[citizen_id_validator]
+    )
+    party_card_no = models.CharField(_("số thẻ đảng viên"), max_length=20, blank=True)
+    personal_history_no = models.CharField(_("số lý lịch"), max_length=20, blank=True)
+    youth_union_member = models.BooleanField(_("là đoàn viên khi vào Đảng"), default=False)
+    private_business_owner = models.BooleanField(_("là chủ doanh nghiệp tư nhân"), default=False)
+    married_to_foreigner = models.BooleanField(_("có vợ/chồng là người nước ngoài"), default=False)
+
+    # Search and sort keys, computed from full_name on save (see members.text).
+    name_folded = models.CharField(max_length=150, editable=False, blank=True)
+    name_sort_key = models.CharField(max_length=600, editable=False, blank=True)
+
+    # Cached from the events: written only by members.services (see the module docstring).
+    # status and unit are replayable from the events; admitted_on and recognized_on are
+    # record facts that the services keep equal to the events where those exist.
+    status = models.CharField(
+        _("trạng thái"), max_length=20, choices=Status.choices, editable=False
+    )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("chi bộ sinh hoạt"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="members",
+    )
+    admitted_on = models.DateField(_("ngày vào Đảng"), null=True, blank=True)
+    recognized_on = models.DateField(_("ngày chính thức"), null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("đảng viên")
+        verbose_name_plural = _("đảng viên")
+        ordering = ["name_sort_key", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["citizen_id"], condition=~Q(citizen_id=""), name="member_citizen_id_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["party_card_no"],
+                condition=~Q(party_card_no=""),
+                name="member_party_card_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(citizen_id="") | Q(citizen_id__regex=r"^[0-9]{12}$"),
+                name="member_citizen_id_12_digits",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in Status]), name="member_status_valid"
+            ),
+            # On a cell's roll exactly while active.
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in ACTIVE_STATUSES], unit__isnull=False)
+                | (~Q(status__in=[s.value for s in ACTIVE_STATUSES]) & Q(unit__isnull=True)),
+                name="member_unit_iff_active",
+            ),
+            models.CheckConstraint(
+                condition=Q(recognized_on__isnull=True)
+                | Q(admitted_on__isnull=False, recognized_on__gte=F("admitted_on")),
+                name="member_recognized_after_admitted",
+            ),
+        ]
+        indexes = [
+            # Member lists of a unit, in Vietnamese name order.
+            models.Index(fields=["unit", "name_sort_key"], name="member_unit_sort_idx"),
+            # Name search by prefix of the folded name.
+            models.Index(fields=["name_folded"], name="member_name_folded_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def save(self, *args, **kwargs) -> None:
+        self.name_folded = fold(self.full_name)
+        self.name_sort_key = name_sort_key(self.full_name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "full_name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_folded", "name_sort_key"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("members:member_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        self.full_name = normalize_spaces(self.full_name)
+        self.citizen_id = self.citizen_id.strip()
+        self.party_card_no = self.party_card_no.strip()
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    def age_on(self, day: datetime.date) -> int:
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    @property
+    def state(self) -> MemberState:
+        return MemberState(status=self.status or None, unit_id=self.unit_id)
+
+    def derived_state(self) -> MemberState:
+        """The state replayed from this member's events: what the cached fields must equal."""
+        return MemberState.replay(self.events.order_by("effective_date", "pk"))
+
+
+class EventKind(models.TextChoices):
+    ADMISSION = "admission", _("Kết nạp")
+    READMISSION = "readmission", _("Kết nạp lại")
+    RECOGNITION = "recognition", _("Công nhận chính thức")
+    TRANSFER_IN = "transfer_in", _("Chuyển đến")
+    TRANSFER_OUT = "transfer_out", _("Chuyển đi")
+    TEMPORARY_TRANSFER = "temporary_transfer", _("Chuyển sinh hoạt tạm thời")
+    STRUCK_OFF = "struck_off", _("Xóa tên")
+    DISCHARGED = "discharged", _("Cho ra khỏi Đảng")
+    EXPELLED = "expelled", _("Khai trừ")
+    DEATH = "death", _("Từ trần")
+    EXEMPTION = "exemption", _("Miễn sinh hoạt")
+    RESTORATION = "restoration", _("Phục hồi đảng tịch")
+
+
+class RemovalReason(models.TextChoices):
+    NONE = "", _("—")
+    QUIT_ACTIVITIES = "quit_activities", _("Tự ý bỏ sinh hoạt đảng")
+    UNPAID_DUES = "unpaid_dues", _("Không đóng đảng phí 3 tháng trong năm không có lý do")
+    NO_IMPROVEMENT = (
+        "no_improvement",
+        _("Giảm sút ý chí phấn đấu, không tiến bộ sau 12 tháng giúp đỡ"),
+    )
+    REPEATED_VIOLATION = "repeated_violation", _("Vi phạm tư cách đảng viên 2 năm liền")
+    PROBATION_FAILED = "probation_failed", _("Dự bị không đủ điều kiện công nhận chính thức")
+    ON_REQUEST = "on_request", _("Xin ra khỏi Đảng")
+    SCREENING = "screening", _("Không còn đủ tư cách qua rà soát, sàng lọc")
+    DISCIPLINE = "discipline", _("Vi phạm kỷ luật Đảng")
+    OTHER = "other", _("Lý do khác")
+
+
+# Kinds by what they do (module level so that Meta's constraints can name them).
+ADMISSION_KINDS = (EventKind.ADMISSION, EventKind.READMISSION)
+REMOVAL_KINDS = (EventKind.STRUCK_OFF, EventKind.DISCHARGED, EventKind.EXPELLED)
+TRANSFER_KINDS = (EventKind.TRANSFER_IN, EventKind.TRANSFER_OUT, EventKind.TEMPORARY_TRANSFER)
+# Events that open or close a period on a cell's roll (and so enter the balance).
+OPENING_KINDS = (
+    EventKind.ADMISSION,
+    EventKind.READMISSION,
+    EventKind.TRANSFER_IN,
+    EventKind.RESTORATION,
+)
+CLOSING_KINDS = (EventKind.TRANSFER_OUT, *REMOVAL_KINDS, EventKind.DEATH)
+
+
+class Event(models.Model):
+    """One membership event, with the decision it was made by."""
+
+    Kind = EventKind
+    Reason = RemovalReason
+
+    ADMISSION_KINDS = ADMISSION_KINDS
+    REMOVAL_KINDS = REMOVAL_KINDS
+    TRANSFER_KINDS = TRANSFER_KINDS
+    OPENING_KINDS = OPENING_KINDS
+    CLOSING_KINDS = CLOSING_KINDS
+    # Removals after which the Party Statutes allow no re-admission.
+    FINAL_REASONS = (RemovalReason.QUIT_ACTIVITIES, RemovalReason.ON_REQUEST)
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("đảng viên"), on_delete=models.PROTECT, related_name="events"
+    )
+    kind = models.CharField(_("loại sự kiện"), max_length=20, choices=Kind.choices)
+    effective_date = models.DateField(_("ngày hiệu lực"))
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("chi bộ"),
+        on_delete=models.PROTECT,
+        related_name="events",
+        help_text=_("Chi bộ có đảng viên trong danh sách khi sự kiện xảy ra."),
+    )
+    # Transfers: the unit at the other end, or its name when it is outside this system.
+    other_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("đơn vị đi/đến"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    other_unit_name = models.CharField(
+        _("đơn vị đi/đến ngoài hệ thống"), max_length=200, blank=True
+    )
+    # Transfers in and restorations: whether the member comes (back) still on probation.
+    probationary = models.BooleanField(_("đang dự bị"), default=False)
+
+    decision_no = models.CharField(_("số quyết định"), max_length=50, blank=True)
+    decision_date = models.DateField(_("ngày quyết định"), null=True, blank=True)
+    issuing_body = models.CharField(_("cơ quan ra quyết định"), max_length=200, blank=True)
+    directive = models.ForeignKey(
+        Directive,
+        verbose_name=_("thực hiện theo"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+    )
+    ceremony_date = models.DateField(_("ngày lễ kết nạp"), null=True, blank=True)
+    sponsors = models.CharField(_("người giới thiệu"), max_length=300, blank=True)
+    reason = models.CharField(
+        _("lý do"), max_length=30, choices=Reason.choices, blank=True, default=Reason.NONE
+    )
+    notes = models.TextField(_("ghi chú"), blank=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người nhập"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sự kiện")
+        verbose_name_plural = _("sự kiện")
+        ordering = ["effective_date", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=EventKind.values), name="event_kind_valid"),
+            # Admissions count on their decision's date (party age starts there), and have a
+            # ceremony on or after it; no other kind has a ceremony.
+            models.CheckConstraint(
+                condition=(
+                    Q(kind__in=ADMISSION_KINDS)
+                    & Q(decision_date=F("effective_date"))
+                    & Q(ceremony_date__gte=F("decision_date"))
+                )
+                | (~Q(kind__in=ADMISSION_KINDS) & Q(ceremony_date__isnull=True)),
+                name="event_admission_dates",
+            ),
+            # Every event but a death is made by a decision with a number and a date.
+            models.CheckConstraint(
+                condition=Q(kind=EventKind.DEATH)
+                | (~Q(decision_no="") & Q(decision_date__isnull=False)),
+                name="event_decision_required",
+            ),
+            models.CheckConstraint(
+                condition=Q(decision_date__isnull=True) | Q(decision_date__lte=F("effective_date")),
+                name="event_decided_before_effective",
+            ),
+            # Removals say why; nothing else has a removal reason.
+            models.CheckConstraint(
+                condition=(Q(kind__in=REMOVAL_KINDS) & ~Q(reason=""))
+                | (~Q(kind__in=REMOVAL_KINDS) & Q(reason="")),
+                name="event_reason_iff_removal",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=EventKind.EXPELLED) | ~Q(reason="discipline"),
+                name="event_discipline_only_expulsion",
+            ),
+            # Transfers name the other end (a unit here, or a name outside); nothing else does.
+            models.CheckConstraint(
+                condition=(
+                    Q(kind__in=TRANSFER_KINDS)
+                    & (Q(other_unit__isnull=False) | ~Q(other_unit_name=""))
+                )
+                | (
+                    ~Q(kind__in=TRANSFER_KINDS) & Q(other_unit__isnull=True) & Q(other_unit_name="")
+                ),
+                name="event_other_unit_iff_transfer",
+            ),
+            models.CheckConstraint(
+                condition=Q(probationary=False)
+                | Q(kind__in=[EventKind.TRANSFER_IN, EventKind.RESTORATION]),
+                name="event_probationary_only_arrivals",
+            ),
+        ]
+        indexes = [
+            # Counting by kind for a subtree and a period: seek the cell, then the date range.
+            models.Index(
+                fields=["unit", "effective_date"],
+                include=["kind", "directive", "other_unit"],
+                name="event_unit_date_idx",
+            ),
+            # Counting for the whole tree (no tree filter at all).
+            models.Index(fields=["effective_date", "kind"], name="event_date_kind_idx"),
+            # A member's timeline.
+            models.Index(fields=["member", "effective_date"], name="event_member_date_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.member} · {self.effective_date:%d/%m/%Y}"
+
+
+@dataclasses.dataclass(frozen=True)
+class MemberState:
+    """What a member's events say about them now. ``after`` is the one transition function."""
+
+    status: str | None = None
+    unit_id: int | None = None
+
+    def after(self, event: Event) -> MemberState:
+        K = Event.Kind
+        kind = event.kind
+        if kind in Event.ADMISSION_KINDS:
+            return MemberState(Status.PROBATIONARY, event.unit_id)
+        if kind == K.RECOGNITION:
+            return MemberState(Status.OFFICIAL, self.unit_id)
+        if kind in (K.TRANSFER_IN, K.RESTORATION):
+            # Both say whether the member comes back on probation or as an official member.
+            return MemberState(
+                Status.PROBATIONARY if event.probationary else Status.OFFICIAL, event.unit_id
+            )
+        if kind == K.TRANSFER_OUT:
+            # Within the system, the TRANSFER_IN of the same move follows on the same day.
+            return MemberState(Status.TRANSFERRED_OUT, None)
+        if kind in Event.REMOVAL_KINDS:
+            return MemberState(Status.REMOVED, None)
+        if kind == K.DEATH:
+            return MemberState(Status.DEAD, None)
+        return self  # temporary transfer, exemption: the roll is unchanged
+
+    @classmethod
+    def replay(cls, events: Iterable[Event]) -> MemberState:
+        state = cls()
+        for event in events:
+            state = state.after(event)
+        return state
+
+
+class MembershipQuerySet(models.QuerySet):
+    def open_on(self, day: datetime.date) -> MembershipQuerySet:
+        """Periods on a roll at the end of ``day`` (after that day's events)."""
+        return self.filter(start_date__lte=day).filter(
+            Q(end_date__isnull=True) | Q(end_date__gt=day)
+        )
+
+
+class Membership(models.Model):
+    """Derived: ``member`` was on ``unit``'s roll from ``start_date`` until before ``end_date``."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="memberships")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="memberships")
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    start_event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="+")
+    end_event = models.ForeignKey(
+        Event, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("thời gian sinh hoạt (dẫn xuất)")
+        verbose_name_plural = _("thời gian sinh hoạt (dẫn xuất)")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"], condition=Q(end_date__isnull=True), name="membership_one_open"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="membership_interval_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True, end_event__isnull=True)
+                | Q(end_date__isnull=False, end_event__isnull=False),
+                name="membership_end_has_event",
+            ),
+        ]
+        indexes = [
+            # Members of a cell on a date: seek the cell, then the start date.
+            models.Index(
+                fields=["unit", "start_date"], include=["end_date"], name="membership_unit_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} @ {self.unit_id} ({self.start_date}–{self.end_date or ''})"

@@ -1,0 +1,57 @@
+"""Vietnamese text helpers: accent-free search keys and the Vietnamese sort order of names.
+
+Both are computed in Python and stored on the row (normalizing inside SQL is slow and differs
+between SQLite and PostgreSQL; see DESIGN.md), so search and sort behave the same on both.
+"""
+
+import unicodedata
+
+# The Vietnamese alphabet: đ is a letter of its own after d, ă and â after a, and so on.
+_ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
+_RANK = {letter: index for index, letter in enumerate(_ALPHABET)}
+# Tone marks rank after the base letter: none, huyền, hỏi, ngã, sắc, nặng (the dictionary order).
+_TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+# Marks that make a letter of its own (ă â ê ô ơ ư), recomposed before ranking.
+_LETTER_MARKS = {"\u0306", "\u0302", "\u031b"}
+
+
+def normalize_spaces(text: str) -> str:
+    return " ".join(text.split())
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents, đ→d, single spaces: 'NGUYỄN Văn  Lý' → 'nguyen van ly'."""
+    decomposed = unicodedata.normalize("NFD", normalize_spaces(text).lower())
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return stripped.replace("đ", "d")
+
+
+def _word_key(word: str) -> str:
+    """A key for one word: letters by alphabet rank, then the tones, as fixed-width digits."""
+    letters: list[int] = []
+    tones: list[int] = []
+    for char in unicodedata.normalize("NFD", word.lower()):
+        if char in _TONES:
+            tones[-1:] = [_TONES[char]] if tones else []
+            continue
+        if char in _LETTER_MARKS and letters:
+            # recompose the base letter with its mark (a + ̆ → ă) and re-rank it
+            base = _ALPHABET[letters[-1]] if letters[-1] < len(_ALPHABET) else ""
+            composed = unicodedata.normalize("NFC", base + char)
+            letters[-1] = _RANK.get(composed, letters[-1])
+            continue
+        letters.append(_RANK.get(char, len(_ALPHABET) + ord(char) % 60))
+        tones.append(0)
+    # "!" sorts below the digits, so a word sorts before its own extensions ("an" < "anh")
+    return "".join(f"{n:02d}" for n in letters) + "!" + "".join(str(t) for t in tones)
+
+
+def name_sort_key(full_name: str) -> str:
+    """Vietnamese order: by given name (the last word), then family and middle names in order."""
+    words = normalize_spaces(full_name).split(" ")
+    if not words or words == [""]:
+        return ""
+    ordered = [words[-1], *words[:-1]]
+    # Word by word, each word's letters then its tones (Anh < Ánh < Ba); space sorts lowest.
+    # Only digits, "!" and spaces: SQLite's binary order and PostgreSQL's ICU order agree.
+    return " ".join(_word_key(w) for w in ordered)
