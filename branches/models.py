@@ -19,7 +19,6 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -39,6 +38,24 @@ class UnitQuerySet(models.QuerySet):
         if day is not None:
             links = links.valid_on(day)
         return self.filter(pk__in=links.values("unit_id"))
+
+    def existing_between(self, start: datetime.date, end: datetime.date) -> UnitQuerySet:
+        """Units that existed on at least one day of [start, end]."""
+        return self.filter(founded_on__lte=end).filter(
+            Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=start)
+        )
+
+    def named(self, text: str, start: datetime.date, end: datetime.date) -> list[Unit]:
+        """Units whose code or exact name is ``text``: the code first; among units sharing a
+        name (the 2025 wards reuse old names), those that existed during [start, end]."""
+        text = " ".join(text.split())
+        by_code = list(self.filter(code=text))
+        if by_code:
+            return by_code
+        by_name = list(self.filter(name=text))
+        if len(by_name) > 1:
+            return list(self.filter(name=text).existing_between(start, end)) or by_name
+        return by_name
 
     def holding_members(self) -> UnitQuerySet:
         return self.filter(kind__in=Unit.MEMBER_KINDS)
@@ -106,9 +123,6 @@ class Unit(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse("branches:unit_detail", args=[self.code])
 
     @property
     def holds_members(self) -> bool:

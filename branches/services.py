@@ -128,7 +128,7 @@ def unit_dissolve(*, unit: Unit, on: datetime.date, successor: Unit | None = Non
     unit.full_clean()
     unit.save(update_fields=["dissolved_on", "successor"])
     UnitParent.objects.filter(unit=unit, valid_to__isnull=True).update(valid_to=on)
-    rebuild_ancestry([unit.pk])
+    rebuild_ancestry(_subtree_ids(unit))
     return unit
 
 

@@ -24,7 +24,6 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Unit
@@ -216,9 +215,6 @@ class Member(models.Model):
         if update_fields is not None and "full_name" in update_fields:
             kwargs["update_fields"] = {*update_fields, "name_folded", "name_sort_key"}
         super().save(*args, **kwargs)
-
-    def get_absolute_url(self) -> str:
-        return reverse("members:member_detail", args=[self.pk])
 
     def clean(self) -> None:
         self.full_name = normalize_spaces(self.full_name)

@@ -145,7 +145,12 @@ def _write_event(
         created_by=user if user is not None and user.is_authenticated else None,
         **fields,
     )
-    event.full_clean()
+    # Field checks only: each rule was checked above with its own message, the instances
+    # behind the foreign keys are in hand, and the constraints stand guard in the database.
+    event.full_clean(
+        exclude=["member", "unit", "other_unit", "directive", "created_by"],
+        validate_constraints=False,
+    )
     event.save()
 
     if kind in Event.CLOSING_KINDS:

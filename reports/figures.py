@@ -15,8 +15,8 @@ For a unit's subtree and an inclusive period [start, end]:
   start + admitted + readmitted + transferred_in + restored + moved_in
         − struck_off − discharged − expelled − died − transferred_out − moved_out = end
 
-Two queries, whatever the size of the tree: one over roll periods (start, end, moves), one
-``GROUP BY kind`` over events.
+Three queries, whatever the size of the tree: one over roll periods (start, end, moves), one
+``GROUP BY kind`` over events, one counting the grassroots organizations under the unit.
 """
 
 from __future__ import annotations
@@ -85,6 +85,7 @@ class Figures:
     directive: Directive | None
     members_at_start: int
     members_at_end: int
+    grassroots_organizations: int  # grassroots organizations under the unit at the end
     moved_in: int
     moved_out: int
     all_events: Flows  # every event in the period: what the balance is made of
@@ -107,6 +108,7 @@ class Figures:
             "directive": self.directive.code if self.directive else None,
             "members_at_start": self.members_at_start,
             "members_at_end": self.members_at_end,
+            "grassroots_organizations": self.grassroots_organizations,
         }
         for name in FLOW_KINDS:
             data[name] = getattr(self.flows, name)
@@ -194,6 +196,12 @@ def unit_figures(
         if directive is None or row["directive_id"] == directive.pk:
             directive_counts[name] += row["n"]
     roll = _roll_counts(unit, start, end)
+    grassroots = (
+        UnitAncestry.objects.valid_on(end)
+        .filter(ancestor=unit, unit__kind__in=Unit.GRASSROOTS_KINDS)
+        .exclude(unit=unit)
+        .count()
+    )
     return Figures(
         unit=unit,
         start=start,
@@ -201,6 +209,7 @@ def unit_figures(
         directive=directive,
         members_at_start=roll["members_at_start"],
         members_at_end=roll["members_at_end"],
+        grassroots_organizations=grassroots,
         moved_in=roll["moved_in"],
         moved_out=roll["moved_out"],
         all_events=Flows(**all_counts),
