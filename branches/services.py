@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from .models import Unit, UnitAncestry, UnitParent
@@ -115,7 +116,12 @@ def unit_dissolve(*, unit: Unit, on: datetime.date, successor: Unit | None = Non
         raise ValidationError(
             {"on": _("Đơn vị không tồn tại vào ngày %(day)s.") % {"day": on.strftime("%d/%m/%Y")}}
         )
-    if Membership.objects.filter(unit=unit).open_on(on).exists():
+    # Any period on its roll that reaches the dissolution day, even one recorded later on.
+    if (
+        Membership.objects.filter(unit=unit)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gt=on))
+        .exists()
+    ):
         raise ValidationError(
             {"on": _("Đơn vị còn đảng viên vào ngày giải thể; hãy chuyển sinh hoạt trước.")}
         )

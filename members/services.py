@@ -55,7 +55,11 @@ class Decision:
 # --- checks shared by the event kinds -------------------------------------------------------
 
 
-def _check_unit_on(unit: Unit, day: datetime.date, field: str = "unit") -> None:
+def _check_unit_on(
+    unit: Unit, day: datetime.date, field: str = "unit", *, opens_period: bool = True
+) -> None:
+    """``unit`` keeps a roll and exists on ``day``; a period opened on its roll must not
+    outlive it, so a dissolved cell takes no one, even on a day before its dissolution."""
     if not unit.holds_members:
         raise ValidationError(
             {
@@ -68,6 +72,13 @@ def _check_unit_on(unit: Unit, day: datetime.date, field: str = "unit") -> None:
             {
                 field: _("Chi bộ “%(unit)s” không tồn tại vào ngày %(day)s.")
                 % {"unit": unit, "day": _fmt(day)}
+            }
+        )
+    if opens_period and unit.dissolved_on is not None:
+        raise ValidationError(
+            {
+                field: _("Chi bộ “%(unit)s” đã giải thể từ ngày %(day)s; không thể tiếp nhận.")
+                % {"unit": unit, "day": _fmt(unit.dissolved_on)}
             }
         )
 
@@ -347,7 +358,7 @@ def member_transfer(
     from_unit = member.unit
     if to_unit.pk == from_unit.pk:
         raise ValidationError({"to_unit": _("Đảng viên đang sinh hoạt ở chi bộ này.")})
-    _check_unit_on(from_unit, effective_date, field="effective_date")
+    _check_unit_on(from_unit, effective_date, field="effective_date", opens_period=False)
     _check_unit_on(to_unit, effective_date, field="to_unit")
     _check_after_last_event(member, effective_date)
     probationary = member.status == Status.PROBATIONARY
@@ -477,7 +488,7 @@ def member_temporary_transfer(
     if to_unit is None and not destination.strip():
         raise ValidationError({"destination": _("Cần ghi nơi sinh hoạt tạm thời.")})
     if to_unit is not None:
-        _check_unit_on(to_unit, effective_date, field="to_unit")
+        _check_unit_on(to_unit, effective_date, field="to_unit", opens_period=False)
     _check_after_last_event(member, effective_date)
     return _write_event(
         member,

@@ -1,0 +1,111 @@
+# Set-up and checks for thotnot-members. Works from a fresh clone on a fresh Debian 12 machine
+# (as root, apt-get installs the system packages; as anyone else they are only reported).
+#
+#   make run          install, migrate, load the demo data, serve on http://127.0.0.1:8000
+#   make test         everything CI runs: lint, format, migrations, collectstatic, then the
+#                     suite on SQLite and again on a throw-away PostgreSQL server
+#   make test-sqlite  the suite on SQLite only (quick)
+#   make system-deps  apt-get install the missing system packages
+#   make clean        caches, collected static files, a left-over test server
+#   make distclean    clean, and the virtualenv
+#
+# PYTEST_ARGS passes options to pytest (make test-sqlite PYTEST_ARGS="-x -k members").
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+# Steps run in the order written, even under make -j.
+.NOTPARALLEL:
+
+VENV := .venv
+PY := $(VENV)/bin/python
+RUFF := $(VENV)/bin/ruff
+PYTEST_ARGS ?=
+
+# WeasyPrint needs Pango and fonts; poppler-utils gives pdftotext for checking PDFs; PostgreSQL
+# is the second database of `make test`.
+APP_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+	fonts-liberation2 poppler-utils
+PG_PACKAGES := postgresql
+
+PG_TEST_PORT ?= 54329
+export PG_TEST_PORT
+
+# uv must manage .venv itself, whatever virtualenv the caller has activated.
+unexport VIRTUAL_ENV
+
+# Path of uv, found or installed (pip install uv) the first time a recipe needs it.
+UV = $(eval UV := $$(shell bash scripts/ensure_uv.sh))$(or $(UV),$(error could not find or install uv))
+
+# The checks and the SQLite run ignore a DATABASE_URL from the caller's environment.
+NO_DB_URL := env -u DATABASE_URL
+
+# pytest exits 5 when it collects no tests; that is not a failure of the code under test.
+PYTEST_OK_IF_EMPTY = || { status=$$?; [ $$status -eq 5 ] \
+	&& echo "make: pytest collected no tests (exit 5); not counted as a failure" >&2 \
+	|| exit $$status; }
+
+.PHONY: help run test test-sqlite system-deps clean distclean \
+	sync sync-dev system-deps-app checks collectstatic pytest-sqlite pytest-postgresql
+
+help:
+	@sed -n '1,13s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+
+run: sync system-deps
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: sync-dev system-deps checks collectstatic pytest-sqlite pytest-postgresql
+	@echo "make test: all steps passed"
+
+test-sqlite: sync-dev system-deps-app collectstatic pytest-sqlite
+
+system-deps:
+	bash scripts/system_deps.sh $(APP_PACKAGES) $(PG_PACKAGES)
+
+system-deps-app:
+	bash scripts/system_deps.sh $(APP_PACKAGES)
+
+# `uv sync` installs the dev group by default, so `run` and `test` share one environment.
+# `test` uses --locked: it also fails when pyproject.toml changed without `uv lock`.
+sync:
+	$(UV) sync --frozen
+
+sync-dev:
+	$(UV) sync --locked --group dev
+
+checks:
+	$(RUFF) check .
+	$(RUFF) format --check .
+	$(NO_DB_URL) $(PY) manage.py makemigrations --check --dry-run
+
+# Before the suite: WhiteNoise, once added, warns until the static files are collected.
+collectstatic:
+	$(NO_DB_URL) $(PY) manage.py collectstatic --noinput --verbosity 0
+
+pytest-sqlite:
+	@echo "== pytest on SQLite"
+	$(NO_DB_URL) $(PY) -m pytest $(PYTEST_ARGS) $(PYTEST_OK_IF_EMPTY)
+
+# On CI (CI=true) PostgreSQL is required; elsewhere the run is skipped when it is missing.
+pytest-postgresql:
+	@if ! bash scripts/pg_test_server.sh available; then \
+		if [ "$${CI:-}" = true ]; then \
+			echo "make: PostgreSQL is not installed, and CI requires the PostgreSQL run" >&2; \
+			exit 1; \
+		fi; \
+		echo "make: PostgreSQL is not installed; skipping the PostgreSQL run" \
+			"(make system-deps as root installs it)" >&2; \
+		exit 0; \
+	fi; \
+	echo "== pytest on PostgreSQL"; \
+	bash scripts/pg_test_server.sh run -- $(PY) -m pytest $(PYTEST_ARGS) $(PYTEST_OK_IF_EMPTY)
+
+clean:
+	bash scripts/pg_test_server.sh stop
+	rm -rf staticfiles .pytest_cache .ruff_cache .hypothesis
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)
