@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
 from .models import Role, Unit, UnitAncestry, UnitParent
@@ -58,7 +59,7 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
-class PartialSaveAdmin(admin.ModelAdmin):
+class PartialSaveAdmin(SimpleHistoryAdmin):
     """On change, writes only the columns the staff changed.
 
     The columns the services write (a unit's dissolution, a member's cached status and cell)
@@ -218,7 +219,7 @@ class UnitAncestryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Role)
-class RoleAdmin(admin.ModelAdmin):
+class RoleAdmin(SimpleHistoryAdmin):
     list_display = ["user", "unit", "kind"]
     list_filter = ["kind"]
     list_select_related = ["user", "unit"]

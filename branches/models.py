@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class UnitQuerySet(models.QuerySet):
@@ -104,6 +105,7 @@ class Unit(models.Model):
     # The kinds' texts shown on reports' headers ("ĐẢNG BỘ QUẬN THỐT NỐT"): the name suffices.
 
     objects = UnitQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("đơn vị")
@@ -155,6 +157,7 @@ class UnitParent(models.Model):
     valid_to = models.DateField(_("đến trước ngày"), null=True, blank=True)
 
     objects = DatedQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("quan hệ trực thuộc")
@@ -251,6 +254,7 @@ class Role(models.Model):
     kind = models.CharField(_("vai trò"), max_length=32, choices=Kind.choices)
 
     objects = RoleQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("vai trò")

@@ -41,6 +41,13 @@ def _check_parent(*, kind: str, parent: Unit | None, on: datetime.date) -> None:
                 % {"parent": parent, "day": on.strftime("%d/%m/%Y")}
             }
         )
+    if parent.dissolved_on is not None:  # a link may not outlive its parent
+        raise ValidationError(
+            {
+                "parent": _("Đơn vị cấp trên “%(parent)s” đã giải thể từ ngày %(day)s.")
+                % {"parent": parent, "day": parent.dissolved_on.strftime("%d/%m/%Y")}
+            }
+        )
 
 
 @transaction.atomic
@@ -125,7 +132,11 @@ def unit_dissolve(*, unit: Unit, on: datetime.date, successor: Unit | None = Non
         raise ValidationError(
             {"on": _("Đơn vị còn đảng viên vào ngày giải thể; hãy chuyển sinh hoạt trước.")}
         )
-    if UnitParent.objects.filter(parent=unit).valid_on(on).exists():
+    if (
+        UnitParent.objects.filter(parent=unit)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
+        .exists()
+    ):
         raise ValidationError(
             {"on": _("Đơn vị còn đơn vị trực thuộc vào ngày giải thể; hãy chuyển chúng trước.")}
         )

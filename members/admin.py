@@ -12,10 +12,11 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from branches.admin import PartialSaveAdmin, ReadOnlyAdmin, ReadOnlyInline, shown
 
-from .models import Directive, Event, Member, Membership
+from .models import Directive, Event, Member, Membership, RecordView
 from .text import fold
 
 
@@ -51,7 +52,7 @@ def folded_name_search(queryset, search_term: str, name_field: str, exact_fields
 
 
 @admin.register(Directive)
-class DirectiveAdmin(admin.ModelAdmin):
+class DirectiveAdmin(SimpleHistoryAdmin):
     list_display = ["code", "title", "issued_on", "issuer"]
     search_fields = ["code", "title"]
     date_hierarchy = "issued_on"
@@ -253,3 +254,13 @@ class MembershipAdmin(ReadOnlyAdmin):
     @admin.display(description=_("đến trước ngày"), ordering="end_date")
     def end_date_shown(self, obj: Membership) -> str:
         return shown(obj.end_date)
+
+
+@admin.register(RecordView)
+class RecordViewAdmin(ReadOnlyAdmin):
+    """Who opened whose record: read-only, like every audit record."""
+
+    list_display = ["viewed_at", "user", "member"]
+    list_select_related = ["user", "member"]
+    list_filter = ["viewed_at"]
+    date_hierarchy = "viewed_at"

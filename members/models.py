@@ -25,6 +25,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from branches.models import Unit
 
@@ -39,6 +40,8 @@ class Directive(models.Model):
     title = models.CharField(_("trích yếu"), max_length=500)
     issued_on = models.DateField(_("ngày ban hành"))
     issuer = models.CharField(_("cơ quan ban hành"), max_length=200)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("chỉ thị")
@@ -158,13 +161,25 @@ class Member(models.Model):
         editable=False,
         related_name="members",
     )
+    # The cell that keeps the member's file: the current cell, or the last one for members who
+    # left. Scoping goes by it (a ward's staff still see their former members' records).
+    record_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("chi bộ quản lý hồ sơ"),
+        on_delete=models.PROTECT,
+        editable=False,
+        related_name="records",
+    )
     admitted_on = models.DateField(_("ngày vào Đảng"), null=True, blank=True)
     recognized_on = models.DateField(_("ngày chính thức"), null=True, blank=True)
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic locking of edits to the record: a save names the version it was made from.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
 
     objects = MemberQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["name_folded", "name_sort_key", "updated_at"])
 
     class Meta:
         verbose_name = _("đảng viên")
@@ -231,7 +246,9 @@ class Member(models.Model):
 
     @property
     def state(self) -> MemberState:
-        return MemberState(status=self.status or None, unit_id=self.unit_id)
+        return MemberState(
+            status=self.status or None, unit_id=self.unit_id, record_unit_id=self.record_unit_id
+        )
 
     def derived_state(self) -> MemberState:
         """The state replayed from this member's events: what the cached fields must equal."""
@@ -350,7 +367,9 @@ class Event(models.Model):
         blank=True,
         related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("nhập lúc"), auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("sự kiện")
@@ -363,6 +382,7 @@ class Event(models.Model):
             models.CheckConstraint(
                 condition=(
                     Q(kind__in=ADMISSION_KINDS)
+                    & Q(decision_date__isnull=False, ceremony_date__isnull=False)
                     & Q(decision_date=F("effective_date"))
                     & Q(ceremony_date__gte=F("decision_date"))
                 )
@@ -376,7 +396,10 @@ class Event(models.Model):
                 name="event_decision_required",
             ),
             models.CheckConstraint(
-                condition=Q(decision_date__isnull=True) | Q(decision_date__lte=F("effective_date")),
+                # (A death is a fact; the notice recording it may well come later.)
+                condition=Q(kind=EventKind.DEATH)
+                | Q(decision_date__isnull=True)
+                | Q(decision_date__lte=F("effective_date")),
                 name="event_decided_before_effective",
             ),
             # Removals say why; nothing else has a removal reason.
@@ -428,27 +451,27 @@ class MemberState:
     """What a member's events say about them now. ``after`` is the one transition function."""
 
     status: str | None = None
-    unit_id: int | None = None
+    unit_id: int | None = None  # the cell whose roll they are on (None once they left)
+    record_unit_id: int | None = None  # the cell that keeps their file: the last one they were on
 
     def after(self, event: Event) -> MemberState:
         K = Event.Kind
         kind = event.kind
         if kind in Event.ADMISSION_KINDS:
-            return MemberState(Status.PROBATIONARY, event.unit_id)
+            return MemberState(Status.PROBATIONARY, event.unit_id, event.unit_id)
         if kind == K.RECOGNITION:
-            return MemberState(Status.OFFICIAL, self.unit_id)
+            return dataclasses.replace(self, status=Status.OFFICIAL)
         if kind in (K.TRANSFER_IN, K.RESTORATION):
             # Both say whether the member comes back on probation or as an official member.
-            return MemberState(
-                Status.PROBATIONARY if event.probationary else Status.OFFICIAL, event.unit_id
-            )
+            status = Status.PROBATIONARY if event.probationary else Status.OFFICIAL
+            return MemberState(status, event.unit_id, event.unit_id)
         if kind == K.TRANSFER_OUT:
             # Within the system, the TRANSFER_IN of the same move follows on the same day.
-            return MemberState(Status.TRANSFERRED_OUT, None)
+            return MemberState(Status.TRANSFERRED_OUT, None, event.unit_id)
         if kind in Event.REMOVAL_KINDS:
-            return MemberState(Status.REMOVED, None)
+            return MemberState(Status.REMOVED, None, event.unit_id)
         if kind == K.DEATH:
-            return MemberState(Status.DEAD, None)
+            return MemberState(Status.DEAD, None, event.unit_id)
         return self  # temporary transfer, exemption: the roll is unchanged
 
     @classmethod
@@ -457,6 +480,30 @@ class MemberState:
         for event in events:
             state = state.after(event)
         return state
+
+
+class RecordView(models.Model):
+    """Who opened whose record, and when: party membership is sensitive personal data."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("người xem"), on_delete=models.PROTECT
+    )
+    member = models.ForeignKey(
+        Member, verbose_name=_("hồ sơ"), on_delete=models.CASCADE, related_name="views"
+    )
+    viewed_at = models.DateTimeField(_("lúc"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("lượt xem hồ sơ")
+        verbose_name_plural = _("lượt xem hồ sơ")
+        ordering = ["-viewed_at"]
+        indexes = [
+            # The latest views of one record (member page, audit).
+            models.Index(fields=["member", "-viewed_at"], name="recordview_member_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.member_id} · {self.viewed_at:%d/%m/%Y %H:%M}"
 
 
 class MembershipQuerySet(models.QuerySet):

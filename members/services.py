@@ -176,8 +176,21 @@ def _write_event(
         )
 
     state: MemberState = member.state.after(event)
-    member.status, member.unit_id = state.status, state.unit_id
-    member.save(update_fields=["status", "unit", "admitted_on", "recognized_on", "updated_at"])
+    member.status, member.unit_id, member.record_unit_id = (
+        state.status,
+        state.unit_id,
+        state.record_unit_id,
+    )
+    member.save(
+        update_fields=[
+            "status",
+            "unit",
+            "record_unit",
+            "admitted_on",
+            "recognized_on",
+            "updated_at",
+        ]
+    )
     return event
 
 
@@ -219,7 +232,7 @@ def member_admit(
     _check_admission_age(member, day)
     _check_unit_on(unit, day)
     member.status = Status.PROBATIONARY
-    member.unit = unit
+    member.unit = member.record_unit = unit
     member.admitted_on = day
     member.recognized_on = None
     member.full_clean()
@@ -449,10 +462,8 @@ def member_transfer_in(
             errors["recognized_on"] = _("Đảng viên dự bị chưa có ngày chính thức.")
         if errors:
             raise ValidationError(errors)
-        member.status, member.unit = (
-            Status.PROBATIONARY if probationary else Status.OFFICIAL,
-            unit,
-        )
+        member.status = Status.PROBATIONARY if probationary else Status.OFFICIAL
+        member.unit = member.record_unit = unit
         member.full_clean()
         member.save()
     if probationary != (member.recognized_on is None):
