@@ -27,6 +27,9 @@ PYTEST_ARGS ?=
 APP_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
 	fonts-liberation2 poppler-utils
 PG_PACKAGES := postgresql
+# The browser tests drive Debian's Chromium (never a downloaded browser); gettext compiles
+# and checks the translations; LibreOffice opens the Excel exports as a real client would.
+TEST_PACKAGES := chromium gettext libreoffice-calc-nogui
 
 PG_TEST_PORT ?= 54329
 export PG_TEST_PORT
@@ -45,13 +48,13 @@ PYTEST_OK_IF_EMPTY = || { status=$$?; [ $$status -eq 5 ] \
 	&& echo "make: pytest collected no tests (exit 5); not counted as a failure" >&2 \
 	|| exit $$status; }
 
-.PHONY: help run test test-sqlite system-deps clean distclean \
+.PHONY: help run test test-sqlite system-deps system-deps-run clean distclean \
 	sync sync-dev system-deps-app checks collectstatic pytest-sqlite pytest-postgresql
 
 help:
 	@sed -n '1,13s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
 
-run: sync system-deps
+run: sync system-deps-run
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	$(PY) manage.py runserver 127.0.0.1:8000
@@ -62,9 +65,12 @@ test: sync-dev system-deps checks collectstatic pytest-sqlite pytest-postgresql
 test-sqlite: sync-dev system-deps-app collectstatic pytest-sqlite
 
 system-deps:
-	bash scripts/system_deps.sh $(APP_PACKAGES) $(PG_PACKAGES)
+	bash scripts/system_deps.sh $(APP_PACKAGES) $(PG_PACKAGES) $(TEST_PACKAGES)
 
 system-deps-app:
+	bash scripts/system_deps.sh $(APP_PACKAGES) $(TEST_PACKAGES)
+
+system-deps-run:
 	bash scripts/system_deps.sh $(APP_PACKAGES)
 
 # `uv sync` installs the dev group by default, so `run` and `test` share one environment.
@@ -79,6 +85,8 @@ checks:
 	$(RUFF) check .
 	$(RUFF) format --check .
 	$(NO_DB_URL) $(PY) manage.py makemigrations --check --dry-run
+	$(NO_DB_URL) $(PY) manage.py compilemessages --ignore .venv -v 0
+	git diff --exit-code -- locale || { echo "make: locale/*.mo were stale; commit the compiled messages" >&2; exit 1; }
 
 # Before the suite: WhiteNoise, once added, warns until the static files are collected.
 collectstatic:

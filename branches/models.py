@@ -58,6 +58,28 @@ class UnitQuerySet(models.QuerySet):
             return list(self.filter(name=text).existing_between(start, end)) or by_name
         return by_name
 
+    # --- scoping by user: the one place (see branches/access.py for the rules) ---
+
+    def visible_to(self, user) -> UnitQuerySet:
+        """Units that are, or ever were, under one of the user's roles' units."""
+        return self._covered_by(user, kinds=None)
+
+    def editable_by(self, user) -> UnitQuerySet:
+        """Units under one of the user's editing roles (board, grassroots office)."""
+        return self._covered_by(user, kinds=Role.EDITING_KINDS)
+
+    def _covered_by(self, user, kinds) -> UnitQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        # One filter() call: user and kind must hold for the same role row.
+        role = {"ancestor__roles__user": user}
+        if kinds is not None:
+            role["ancestor__roles__kind__in"] = kinds
+        links = UnitAncestry.objects.filter(**role)
+        return self.filter(pk__in=links.values("unit_id"))
+
     def holding_members(self) -> UnitQuerySet:
         return self.filter(kind__in=Unit.MEMBER_KINDS)
 

@@ -30,7 +30,7 @@ from simple_history.models import HistoricalRecords
 from branches.models import Unit
 
 from . import choices
-from .text import fold, name_sort_key, normalize_spaces
+from .text import SORT_KEY_LENGTH, fold, name_sort_key, normalize_spaces
 
 
 class Directive(models.Model):
@@ -64,6 +64,13 @@ ACTIVE_STATUSES = (Status.PROBATIONARY, Status.OFFICIAL)
 
 
 class MemberQuerySet(models.QuerySet):
+    def visible_to(self, user) -> MemberQuerySet:
+        """Members whose file is kept by a unit the user may see."""
+        return self.filter(record_unit__in=Unit.objects.visible_to(user))
+
+    def editable_by(self, user) -> MemberQuerySet:
+        return self.filter(record_unit__in=Unit.objects.editable_by(user))
+
     def active(self) -> MemberQuerySet:
         return self.filter(status__in=ACTIVE_STATUSES)
 
@@ -144,7 +151,7 @@ class Member(models.Model):
 
     # Search and sort keys, computed from full_name on save (see members.text).
     name_folded = models.CharField(max_length=150, editable=False, blank=True)
-    name_sort_key = models.CharField(max_length=600, editable=False, blank=True)
+    name_sort_key = models.CharField(max_length=SORT_KEY_LENGTH, editable=False, blank=True)
 
     # Cached from the events: written only by members.services (see the module docstring).
     # status and unit are replayable from the events; admitted_on and recognized_on are
@@ -187,12 +194,16 @@ class Member(models.Model):
         ordering = ["name_sort_key", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["citizen_id"], condition=~Q(citizen_id=""), name="member_citizen_id_unique"
+                fields=["citizen_id"],
+                condition=~Q(citizen_id=""),
+                name="member_citizen_id_unique",
+                violation_error_message=_("Số CCCD này đã có trong hồ sơ của đảng viên khác."),
             ),
             models.UniqueConstraint(
                 fields=["party_card_no"],
                 condition=~Q(party_card_no=""),
                 name="member_party_card_unique",
+                violation_error_message=_("Số thẻ đảng viên này đã có trong hồ sơ khác."),
             ),
             models.CheckConstraint(
                 condition=Q(citizen_id="") | Q(citizen_id__regex=r"^[0-9]{12}$"),
@@ -300,6 +311,12 @@ OPENING_KINDS = (
 CLOSING_KINDS = (EventKind.TRANSFER_OUT, *REMOVAL_KINDS, EventKind.DEATH)
 
 
+class EventQuerySet(models.QuerySet):
+    def visible_to(self, user) -> EventQuerySet:
+        """Events of the members the user may see: their whole timeline, wherever it was."""
+        return self.filter(member__record_unit__in=Unit.objects.visible_to(user))
+
+
 class Event(models.Model):
     """One membership event, with the decision it was made by."""
 
@@ -369,6 +386,7 @@ class Event(models.Model):
     )
     created_at = models.DateTimeField(_("nhập lúc"), auto_now_add=True)
 
+    objects = EventQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -9,6 +9,7 @@ transaction, with the member's row locked so two clerks cannot interleave.
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime
 from dataclasses import dataclass
 
@@ -57,9 +58,14 @@ class Decision:
 
 def _check_unit_on(
     unit: Unit, day: datetime.date, field: str = "unit", *, opens_period: bool = True
-) -> None:
+) -> Unit:
     """``unit`` keeps a roll and exists on ``day``; a period opened on its roll must not
-    outlive it, so a dissolved cell takes no one, even on a day before its dissolution."""
+    outlive it, so a dissolved cell takes no one, even on a day before its dissolution.
+
+    Checked against the committed row, locked when a period is opened on it (so that a
+    dissolution and an admission cannot both pass); returns that row."""
+    rows = Unit.objects.select_for_update() if opens_period else Unit.objects
+    unit = rows.get(pk=unit.pk)
     if not unit.holds_members:
         raise ValidationError(
             {
@@ -81,6 +87,7 @@ def _check_unit_on(
                 % {"unit": unit, "day": _fmt(unit.dissolved_on)}
             }
         )
+    return unit
 
 
 def _check_active(member: Member, kind: str) -> None:
@@ -194,6 +201,18 @@ def _write_event(
     return event
 
 
+@contextlib.contextmanager
+def _unsaved_if_failing(member: Member):
+    """A new record whose creation fails is rolled back: leave the instance unsaved too, so
+    the caller (a form being corrected) can try again with it."""
+    try:
+        yield
+    except BaseException:
+        member.pk = None
+        member._state.adding = True
+        raise
+
+
 def _require_decision(decision: Decision, effective_date: datetime.date) -> None:
     errors = {}
     if not decision.number.strip():
@@ -230,23 +249,24 @@ def member_admit(
     if ceremony_date < day:
         raise ValidationError({"ceremony_date": _("Lễ kết nạp không được trước ngày quyết định.")})
     _check_admission_age(member, day)
-    _check_unit_on(unit, day)
+    unit = _check_unit_on(unit, day)
     member.status = Status.PROBATIONARY
     member.unit = member.record_unit = unit
     member.admitted_on = day
     member.recognized_on = None
-    member.full_clean()
-    member.save()
-    return _write_event(
-        member,
-        kind=K.ADMISSION,
-        effective_date=day,
-        unit=unit,
-        decision=decision,
-        user=user,
-        ceremony_date=ceremony_date,
-        sponsors=sponsors.strip(),
-    )
+    with _unsaved_if_failing(member):
+        member.full_clean()
+        member.save()
+        return _write_event(
+            member,
+            kind=K.ADMISSION,
+            effective_date=day,
+            unit=unit,
+            decision=decision,
+            user=user,
+            ceremony_date=ceremony_date,
+            sponsors=sponsors.strip(),
+        )
 
 
 @transaction.atomic
@@ -299,7 +319,7 @@ def member_readmit(
     if ceremony_date < day:
         raise ValidationError({"ceremony_date": _("Lễ kết nạp không được trước ngày quyết định.")})
     _check_admission_age(member, day)
-    _check_unit_on(unit, day)
+    unit = _check_unit_on(unit, day)
     _check_after_last_event(member, day)
     member.admitted_on = day
     member.recognized_on = None
@@ -372,7 +392,7 @@ def member_transfer(
     if to_unit.pk == from_unit.pk:
         raise ValidationError({"to_unit": _("Đảng viên đang sinh hoạt ở chi bộ này.")})
     _check_unit_on(from_unit, effective_date, field="effective_date", opens_period=False)
-    _check_unit_on(to_unit, effective_date, field="to_unit")
+    to_unit = _check_unit_on(to_unit, effective_date, field="to_unit")
     _check_after_last_event(member, effective_date)
     probationary = member.status == Status.PROBATIONARY
     out = _write_event(
@@ -441,8 +461,9 @@ def member_transfer_in(
     if not origin.strip():
         raise ValidationError({"origin": _("Cần ghi nơi chuyển đi.")})
     _require_decision(decision, effective_date)
-    _check_unit_on(unit, effective_date)
-    if member.pk is not None:
+    unit = _check_unit_on(unit, effective_date)
+    creating = member.pk is None
+    if not creating:
         member = _locked(member)
         if member.status != Status.TRANSFERRED_OUT:
             raise ValidationError(
@@ -458,28 +479,37 @@ def member_transfer_in(
             errors["admitted_on"] = _("Ngày vào Đảng phải trước ngày chuyển đến.")
         if not probationary and member.recognized_on is None:
             errors["recognized_on"] = _("Đảng viên chính thức cần có ngày chính thức.")
+        elif member.recognized_on is not None and not (
+            member.admitted_on is None
+            or member.admitted_on <= member.recognized_on <= effective_date
+        ):
+            errors["recognized_on"] = _(
+                "Ngày chính thức phải sau ngày vào Đảng và không sau ngày chuyển đến."
+            )
         if probationary and member.recognized_on is not None:
             errors["recognized_on"] = _("Đảng viên dự bị chưa có ngày chính thức.")
         if errors:
             raise ValidationError(errors)
         member.status = Status.PROBATIONARY if probationary else Status.OFFICIAL
         member.unit = member.record_unit = unit
-        member.full_clean()
-        member.save()
     if probationary != (member.recognized_on is None):
         raise ValidationError(
             {"probationary": _("Đảng viên dự bị là người chưa có ngày chính thức, và ngược lại.")}
         )
-    return _write_event(
-        member,
-        kind=K.TRANSFER_IN,
-        effective_date=effective_date,
-        unit=unit,
-        decision=decision,
-        user=user,
-        other_unit_name=origin.strip(),
-        probationary=probationary,
-    )
+    with _unsaved_if_failing(member) if creating else contextlib.nullcontext():
+        if creating:
+            member.full_clean()
+            member.save()
+        return _write_event(
+            member,
+            kind=K.TRANSFER_IN,
+            effective_date=effective_date,
+            unit=unit,
+            decision=decision,
+            user=user,
+            other_unit_name=origin.strip(),
+            probationary=probationary,
+        )
 
 
 @transaction.atomic
@@ -603,7 +633,7 @@ def member_restore(
             % {"status": member.get_status_display()}
         )
     _require_decision(decision, effective_date)
-    _check_unit_on(unit, effective_date)
+    unit = _check_unit_on(unit, effective_date)
     _check_after_last_event(member, effective_date)
     return _write_event(
         member,

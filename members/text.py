@@ -15,6 +15,11 @@ _TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
 _LETTER_MARKS = {"\u0306", "\u0302", "\u031b"}
 
 
+# The stored key's length (Member.name_sort_key); longer keys are cut, which only blurs the
+# order of names of more than ~100 letters.
+SORT_KEY_LENGTH = 600
+
+
 def normalize_spaces(text: str) -> str:
     return " ".join(text.split())
 
@@ -54,4 +59,4 @@ def name_sort_key(full_name: str) -> str:
     ordered = [words[-1], *words[:-1]]
     # Word by word, each word's letters then its tones (Anh < Ánh < Ba); space sorts lowest.
     # Only digits, "!" and spaces: SQLite's binary order and PostgreSQL's ICU order agree.
-    return " ".join(_word_key(w) for w in ordered)
+    return " ".join(_word_key(w) for w in ordered)[:SORT_KEY_LENGTH]

@@ -6,6 +6,7 @@ production refuses to start without DJANGO_SECRET_KEY.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "simple_history",
+    "axes",
     "branches",
     "members",
     "reports",
@@ -49,6 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -57,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "thotnot_members.urls"
@@ -71,6 +76,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "branches.context_processors.roles",
             ],
         },
     },
@@ -89,6 +95,13 @@ DATABASES = {
 }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# django-axes checks the lockout first. It needs the request, so tests sign in with
+# client.force_login(user), or client.login(request=HttpRequest(), username=..., password=...).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -120,3 +133,74 @@ LOGOUT_REDIRECT_URL = "login"
 # Covering indexes (INCLUDE) serve PostgreSQL; SQLite ignores the extra columns, which is fine
 # at a district's size.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
+
+# --- Security -------------------------------------------------------------------------------
+
+# Sign-in throttling (django-axes): 5 failed sign-ins for one username from one address lock
+# that pair out for 15 minutes; a successful sign-in clears the count. Attempts are kept in the
+# database, so every app server sees the same count.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_RESET_ON_SUCCESS = True
+
+# Sessions live in the database (the default backend), so app servers keep no state. A session
+# ends when the browser closes, and in any case 8 hours (a working day) after it was last saved.
+SESSION_COOKIE_AGE = 8 * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_COOKIE_HTTPONLY = True
+# No script reads the CSRF cookie (forms carry the token); set everywhere, not only in
+# production, so a script that tried would fail on a developer's machine first.
+CSRF_COOKIE_HTTPONLY = True
+
+# Headers that cost nothing over plain HTTP are sent everywhere.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): every asset ships with the app, no inline script or
+# style. Django's own debug error pages (DEBUG only) are exempt.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "style-src": ["'self'"],
+        "script-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
+if not DEBUG:
+    # Behind a reverse proxy that ends TLS and sets X-Forwarded-Proto (it must overwrite any
+    # value the client sent).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
+
+    # Warnings and errors (server errors, refused hosts, lockouts) to stderr, for the process
+    # manager's journal; nothing is mailed.
+    LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "WARNING").upper()
+    LOGGING = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"},
+        },
+        "handlers": {
+            "stderr": {"class": "logging.StreamHandler", "formatter": "plain"},
+        },
+        "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
+        "loggers": {
+            "django": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False},
+        },
+    }

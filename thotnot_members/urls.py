@@ -1,23 +1,15 @@
-"""
-URL configuration for thotnot_members project.
-
-The `urlpatterns` list routes URLs to views. For more information please see:
-    https://docs.djangoproject.com/en/5.2/topics/http/urls/
-Examples:
-Function views
-    1. Add an import:  from my_app import views
-    2. Add a URL to urlpatterns:  path('', views.home, name='home')
-Class-based views
-    1. Add an import:  from other_app.views import Home
-    2. Add a URL to urlpatterns:  path('', Home.as_view(), name='home')
-Including another URLconf
-    1. Import the include() function: from django.urls import include, path
-    2. Add a URL to urlpatterns:  path('blog/', include('blog.urls'))
-"""
+"""Root URLs. Every page but sign-in needs a signed-in user (each view says so)."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+
+from members.views import home
 
 urlpatterns = [
+    path("", home, name="home"),
+    path("units/", include("branches.urls")),
+    path("members/", include("members.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,25 @@
+"""Members as a user may see them (see ``branches.access`` for the rules)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from .models import Member
+
+
+def may_edit_member(user, member: Member) -> bool:
+    return Member.objects.editable_by(user).filter(pk=member.pk).exists()
+
+
+def get_member(user, pk: int, *, for_edit: bool = False) -> Member:
+    """The member ``pk`` with its cells: 404 outside the user's scope, 403 for a reader who
+    asks to change the record."""
+    member = (
+        Member.objects.visible_to(user).select_related("unit", "record_unit").filter(pk=pk).first()
+    )
+    if member is None:
+        raise Http404
+    if for_edit and not may_edit_member(user, member):
+        raise PermissionDenied
+    return member

@@ -1,0 +1,169 @@
+"""The member list's filters. Every choice of unit is scoped to what the user may see."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.forms.models import ModelChoiceIterator
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from branches.models import Unit
+
+from . import choices
+from .models import ACTIVE_STATUSES, Member, Status
+from .services import add_months
+from .text import name_sort_key
+
+ACTIVE = "active"
+
+# The unit filter's groups, from the top of the tree down.
+KIND_ORDER = (
+    Unit.Kind.ABOVE_GRASSROOTS,
+    Unit.Kind.GRASSROOTS_COMMITTEE,
+    Unit.Kind.INTERMEDIATE_COMMITTEE,
+    Unit.Kind.GRASSROOTS_CELL,
+    Unit.Kind.CELL,
+)
+
+# Age bands (inclusive, in whole years); None: no upper bound.
+AGE_BANDS = {
+    "18-30": (18, 30),
+    "31-40": (31, 40),
+    "41-50": (41, 50),
+    "51-60": (51, 60),
+    "61+": (61, None),
+}
+AGE_BAND_CHOICES = [
+    ("18-30", _("18 đến 30 tuổi")),
+    ("31-40", _("31 đến 40 tuổi")),
+    ("41-50", _("41 đến 50 tuổi")),
+    ("51-60", _("51 đến 60 tuổi")),
+    ("61+", _("Trên 60 tuổi")),
+]
+
+
+def years_before(day: datetime.date, years: int) -> datetime.date:
+    """``day`` ``years`` years earlier (29/02 → 28/02), as ``Member.age_on`` counts birthdays."""
+    return add_months(day, -12 * years)
+
+
+class UnitChoiceIterator(ModelChoiceIterator):
+    """The units grouped by kind, from the top of the tree down, each group in Vietnamese
+    alphabetical order: a long list that a reader can still find a cell in."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        by_kind = defaultdict(list)
+        for unit in self.queryset:
+            by_kind[unit.kind].append(unit)
+        for kind in KIND_ORDER:
+            units = sorted(by_kind[kind], key=lambda u: [name_sort_key(w) for w in u.name.split()])
+            if units:
+                yield (Unit.Kind(kind).label, [self.choice(u) for u in units])
+
+
+class UnitChoiceField(django_filters.fields.ModelChoiceField):
+    iterator = UnitChoiceIterator
+
+    def label_from_instance(self, unit: Unit) -> str:
+        if unit.dissolved_on is None:
+            return unit.name
+        return str(_("%(name)s (giải thể %(day)s)")) % {
+            "name": unit.name,
+            "day": date_format(unit.dissolved_on, "SHORT_DATE_FORMAT"),
+        }
+
+
+class YearField(forms.IntegerField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1930)
+        kwargs.setdefault("max_value", 2100)
+        super().__init__(*args, **kwargs)
+
+
+class UnitFilter(django_filters.ModelChoiceFilter):
+    field_class = UnitChoiceField
+
+
+class YearFilter(django_filters.NumberFilter):
+    field_class = YearField
+
+
+def _visible_units(request):
+    if request is None:
+        return Unit.objects.none()
+    return Unit.objects.visible_to(request.user).order_by("name", "pk")
+
+
+class MemberFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Tìm theo tên, số CCCD hoặc số thẻ"),
+        method="filter_q",
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+    unit = UnitFilter(
+        label=_("Đơn vị"),
+        queryset=_visible_units,
+        method="filter_unit",
+        empty_label=_("Tất cả"),
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Trạng thái"),
+        choices=[(ACTIVE, _("Đang sinh hoạt (dự bị và chính thức)")), *Status.choices],
+        method="filter_status",
+        empty_label=_("Tất cả"),
+    )
+    gender = django_filters.ChoiceFilter(
+        label=_("Giới tính"), choices=choices.Gender.choices, empty_label=_("Tất cả")
+    )
+    ethnicity = django_filters.ChoiceFilter(
+        label=_("Dân tộc"), choices=choices.Ethnicity.choices, empty_label=_("Tất cả")
+    )
+    religion = django_filters.ChoiceFilter(
+        label=_("Tôn giáo"), choices=choices.Religion.choices, empty_label=_("Tất cả")
+    )
+    age = django_filters.ChoiceFilter(
+        label=_("Độ tuổi"), choices=AGE_BAND_CHOICES, method="filter_age", empty_label=_("Tất cả")
+    )
+    admitted_year = YearFilter(
+        label=_("Năm vào Đảng"),
+        field_name="admitted_on",
+        lookup_expr="year",
+    )
+
+    class Meta:
+        model = Member
+        fields: list[str] = []
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        # The name, accent- and case-insensitively; or exactly a citizen ID or a card number.
+        return queryset.search(value) | queryset.filter(
+            Q(citizen_id=value) | Q(party_card_no=value)
+        )
+
+    def filter_unit(self, queryset, name, unit):
+        # A unit means its whole subtree: the members whose file any cell under it keeps.
+        return queryset.filter(record_unit__in=Unit.objects.under(unit))
+
+    def filter_status(self, queryset, name, value):
+        if value == ACTIVE:
+            return queryset.filter(status__in=ACTIVE_STATUSES)
+        return queryset.filter(status=value)
+
+    def filter_age(self, queryset, name, value):
+        low, high = AGE_BANDS[value]
+        today = timezone.localdate()
+        queryset = queryset.filter(date_of_birth__lte=years_before(today, low))
+        if high is not None:
+            queryset = queryset.filter(date_of_birth__gt=years_before(today, high + 1))
+        return queryset

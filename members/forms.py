@@ -1,0 +1,504 @@
+"""Forms of the data-entry pages.
+
+They parse and tidy what was typed (dates dd/mm/yyyy, spaces, choices limited to the user's
+cells) and say, next to each field, what could not be read. The rules of each event kind (ages,
+waiting times, who may be expelled, …) belong to ``members.services``: the views call the one
+service of the page with ``cleaned_data`` and put its refusals back on these forms.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from branches.models import Unit
+
+from .models import Directive, Event, Member
+from .services import Decision
+
+DEFAULT_DIRECTIVE_CODE = "28-CT/TW"
+
+# Dates outside these years are typing mistakes ("5/6/23" reads as the year 23).
+EARLIEST_DAY = datetime.date(1900, 1, 1)
+LATEST_DAY = datetime.date(2099, 12, 31)
+
+# The record (form 2-HSĐV) as staff type it; status, cells and dates of events are the services'.
+RECORD_FIELDS = (
+    "full_name",
+    "gender",
+    "date_of_birth",
+    "place_of_birth",
+    "hometown",
+    "residence",
+    "ethnicity",
+    "religion",
+    "occupation",
+    "occupation_group",
+    "general_education",
+    "professional_level",
+    "academic_title",
+    "political_theory",
+    "citizen_id",
+    "party_card_no",
+    "personal_history_no",
+    "youth_union_member",
+    "private_business_owner",
+    "married_to_foreigner",
+)
+
+DECISION_FIELDS = ("decision_no", "decision_date", "issuing_body", "directive", "notes")
+
+
+# --- fields -------------------------------------------------------------------------------
+
+
+class DayField(forms.DateField):
+    """A day typed dd/mm/yyyy (the settings' DATE_INPUT_FORMATS), with a four-digit year."""
+
+    default_error_messages = {
+        "invalid": _("Ngày không đúng. Hãy ghi ngày/tháng/năm, ví dụ 05/06/2023."),
+        "out_of_range": _("Hãy ghi năm đủ 4 chữ số, từ 1900 đến 2099 (ví dụ 05/06/2023)."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            forms.DateInput(
+                format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy", "autocomplete": "off"}
+            ),
+        )
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return super().to_python(value.strip() if isinstance(value, str) else value)
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and not EARLIEST_DAY <= value <= LATEST_DAY:
+            raise ValidationError(self.error_messages["out_of_range"], code="out_of_range")
+
+
+class SpacelessField(forms.CharField):
+    """Digits typed in groups ("0920 8500 1234"): the spaces are dropped before any check."""
+
+    def to_python(self, value):
+        return "".join(super().to_python(value).split())
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)  # the spaces typed may make it longer
+        return attrs
+
+
+class CellChoiceField(forms.ModelChoiceField):
+    """A cell, by name; the form narrows the queryset to the user's cells."""
+
+    default_error_messages = {
+        "invalid_choice": _("Hãy chọn một chi bộ trong danh sách."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("empty_label", _("— Chọn chi bộ —"))
+        super().__init__(queryset=Unit.objects.none(), **kwargs)
+
+    def label_from_instance(self, obj: Unit) -> str:
+        return obj.name
+
+
+class DirectiveChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Directive) -> str:
+        title = obj.title if len(obj.title) <= 70 else obj.title[:70].rsplit(" ", 1)[0] + "…"
+        return f"{obj.code} — {title}"
+
+
+def cells_to_enter(user, today: datetime.date):
+    """Cells where ``user`` may put a member on the roll: theirs to edit, existing today."""
+    return Unit.objects.editable_by(user).holding_members().existing_on(today)
+
+
+def cells_to_move_to(user, today: datetime.date):
+    """Cells a member may be transferred to: any cell the user can see that exists today."""
+    return Unit.objects.visible_to(user).holding_members().existing_on(today)
+
+
+# --- the parts every event form shares ---------------------------------------------------------
+
+
+class EntryForm(forms.Form):
+    """Base of the event forms: the decision (number, date, issuing body, directive, notes),
+    cells limited to the user's scope, and the fieldsets the template draws.
+
+    Takes ``user`` (whose cells to offer) and ``today`` (for which cells exist) as keywords.
+    """
+
+    # (legend, field names); fields not listed are drawn in a last, untitled group.
+    fieldsets: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    decision_required = True
+    # Which cells each cell field offers: "enter" (cells_to_enter) or "move" (cells_to_move_to).
+    cell_scopes: dict[str, str] = {}
+
+    decision_no = forms.CharField(
+        label=_("Số quyết định"),
+        max_length=50,
+        help_text=_("Ghi như trên quyết định, ví dụ 125-QĐ/ĐU."),
+    )
+    decision_date = DayField(
+        label=_("Ngày quyết định (dd/mm/yyyy)"),
+        help_text=_("Ngày ký quyết định, ví dụ 05/06/2023."),
+    )
+    issuing_body = forms.CharField(
+        label=_("Cơ quan ra quyết định"),
+        max_length=200,
+        required=False,
+        help_text=_("Ví dụ: Đảng ủy phường Thốt Nốt."),
+    )
+    directive = DirectiveChoiceField(
+        label=_("Thực hiện theo"),
+        queryset=Directive.objects.all(),
+        required=False,
+        empty_label=_("— Không theo chỉ thị nào —"),
+        help_text=_("Chỉ thị, hướng dẫn mà việc này thực hiện theo (nếu có)."),
+    )
+    notes = forms.CharField(
+        label=_("Ghi chú"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, user, today: datetime.date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.today = today or timezone.localdate()
+        if not self.is_bound:
+            self.fields["directive"].initial = (
+                Directive.objects.filter(code=DEFAULT_DIRECTIVE_CODE)
+                .values_list("pk", flat=True)
+                .first()
+            )
+        if not self.decision_required:
+            self.fields["decision_no"].required = False
+            self.fields["decision_date"].required = False
+        scopes = {"enter": cells_to_enter, "move": cells_to_move_to}
+        for name, scope in self.cell_scopes.items():
+            self.fields[name].queryset = scopes[scope](user, self.today)
+
+    def decision(self) -> Decision:
+        data = self.cleaned_data
+        return Decision(
+            number=data.get("decision_no") or "",
+            date=data.get("decision_date"),
+            issuing_body=data.get("issuing_body") or "",
+            directive=data.get("directive"),
+            notes=data.get("notes") or "",
+        )
+
+    def grouped(self) -> list[tuple[str, list[forms.BoundField]]]:
+        """The visible fields by fieldset, for ``members/_form.html``."""
+        listed: set[str] = set()
+        groups = []
+        for legend, names in self.fieldsets:
+            present = [name for name in names if name in self.fields]
+            listed.update(present)
+            groups.append((legend, [self[name] for name in present]))
+        rest = [f for f in self.visible_fields() if f.name not in listed]
+        if rest:
+            groups.append(("", rest))
+        return groups
+
+
+DECISION_FIELDSET = (_("Quyết định"), DECISION_FIELDS)
+
+
+# --- the member record -----------------------------------------------------------------------
+
+
+class MemberRecordForm(forms.ModelForm):
+    """The record's own fields. Uniqueness of the citizen ID and party card number is a database
+    constraint; the checks here only put its refusal next to the field, in plain words."""
+
+    date_of_birth = DayField(
+        label=_("Ngày sinh (dd/mm/yyyy)"),
+        help_text=_("Ví dụ 17/05/1985."),
+    )
+
+    class Meta:
+        model = Member
+        fields = RECORD_FIELDS
+        field_classes = {"citizen_id": SpacelessField}
+        help_texts = {
+            "full_name": _("Ghi đầy đủ, có dấu, như trên căn cước công dân."),
+            "hometown": _("Quê quán như trong lý lịch."),
+            "residence": _("Nơi ở hiện nay."),
+            "occupation": _("Ví dụ: giáo viên, nông dân, công an xã."),
+            "occupation_group": _("Nhóm nghề dùng cho báo cáo thống kê."),
+            "general_education": _("Trình độ học phổ thông cao nhất."),
+            "citizen_id": _("12 chữ số; gõ cách cũng được, dấu cách sẽ được bỏ đi."),
+            "party_card_no": _("Để trống nếu chưa có thẻ đảng viên."),
+            "personal_history_no": _("Để trống nếu chưa có."),
+            "youth_union_member": _("Đánh dấu nếu là đoàn viên lúc được kết nạp vào Đảng."),
+        }
+
+    def clean_citizen_id(self) -> str:
+        value = self.cleaned_data["citizen_id"]
+        if value and self._taken("citizen_id", value):
+            raise ValidationError(
+                _("Số CCCD %(value)s đã có trong hồ sơ của một đảng viên khác."),
+                code="unique",
+                params={"value": value},
+            )
+        return value
+
+    def clean_party_card_no(self) -> str:
+        value = self.cleaned_data["party_card_no"].strip()
+        if value and self._taken("party_card_no", value):
+            raise ValidationError(
+                _("Số thẻ đảng viên %(value)s đã có trong hồ sơ của một đảng viên khác."),
+                code="unique",
+                params={"value": value},
+            )
+        return value
+
+    def _taken(self, field: str, value: str) -> bool:
+        others = Member.objects.filter(**{field: value})
+        if self.instance.pk is not None:
+            others = others.exclude(pk=self.instance.pk)
+        return others.exists()
+
+
+RECORD_FIELDSET = (_("Hồ sơ đảng viên"), RECORD_FIELDS)
+
+
+class MemberEditForm(MemberRecordForm):
+    """The record's fields, and the ``version`` the form was loaded with (optimistic locking:
+    the view refuses the save if the record has moved on since)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    fieldsets = (RECORD_FIELDSET,)
+    grouped = EntryForm.grouped
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.fields["version"].initial = self.instance.version
+
+
+# --- one form per event kind ----------------------------------------------------------------
+
+
+class MemberAdmitForm(EntryForm, MemberRecordForm):
+    """A new person's record, and their admission (kết nạp)."""
+
+    unit = CellChoiceField(
+        label=_("Chi bộ kết nạp"),
+        help_text=_("Chi bộ mà người này sinh hoạt sau khi được kết nạp."),
+    )
+    decision_date = DayField(
+        label=_("Ngày quyết định kết nạp (dd/mm/yyyy)"),
+        help_text=_("Tuổi đảng tính từ ngày này."),
+    )
+    ceremony_date = DayField(
+        label=_("Ngày lễ kết nạp (dd/mm/yyyy)"),
+        help_text=_("Không trước ngày quyết định. Thời gian dự bị 12 tháng tính từ ngày này."),
+    )
+    sponsors = forms.CharField(
+        label=_("Người giới thiệu"),
+        max_length=300,
+        required=False,
+        help_text=_("Họ tên hai đảng viên chính thức giới thiệu, cách nhau bằng dấu phẩy."),
+    )
+
+    cell_scopes = {"unit": "enter"}
+    fieldsets = (
+        RECORD_FIELDSET,
+        (_("Kết nạp"), ("unit", "ceremony_date", "sponsors", *DECISION_FIELDS)),
+    )
+
+
+class MemberTransferInForm(EntryForm, MemberRecordForm):
+    """A member arriving from a party organization outside this system: a new record."""
+
+    admitted_on = DayField(
+        label=_("Ngày vào Đảng (dd/mm/yyyy)"),
+        help_text=_("Ngày quyết định kết nạp, theo hồ sơ chuyển đến."),
+    )
+    recognized_on = DayField(
+        label=_("Ngày chính thức (dd/mm/yyyy)"),
+        required=False,
+        help_text=_("Để trống nếu người này còn là đảng viên dự bị."),
+    )
+    probationary = forms.BooleanField(
+        label=_("Đang là đảng viên dự bị"),
+        required=False,
+        help_text=_("Đánh dấu nếu chưa được công nhận chính thức."),
+    )
+    origin = forms.CharField(
+        label=_("Chuyển từ đâu đến"),
+        max_length=200,
+        help_text=_("Tên đảng bộ, chi bộ nơi chuyển đi, ví dụ: Đảng bộ phường An Hòa, TP Huế."),
+    )
+    unit = CellChoiceField(
+        label=_("Chi bộ tiếp nhận"),
+        help_text=_("Chi bộ mà đảng viên về sinh hoạt."),
+    )
+    effective_date = DayField(
+        label=_("Ngày chuyển đến (dd/mm/yyyy)"),
+        help_text=_("Ngày đảng viên bắt đầu sinh hoạt ở chi bộ tiếp nhận."),
+    )
+
+    cell_scopes = {"unit": "enter"}
+    fieldsets = (
+        RECORD_FIELDSET,
+        (_("Đảng tịch"), ("admitted_on", "recognized_on", "probationary")),
+        (_("Chuyển đến"), ("origin", "unit", "effective_date", *DECISION_FIELDS)),
+    )
+
+    class Meta(MemberRecordForm.Meta):
+        fields = (*RECORD_FIELDS, "admitted_on", "recognized_on")
+
+    def clean(self):
+        # Said here in plain words; the database constraint behind it would name itself only.
+        data = super().clean()
+        admitted, recognized = data.get("admitted_on"), data.get("recognized_on")
+        if admitted and recognized and recognized < admitted:
+            self.add_error("recognized_on", _("Ngày chính thức không được trước ngày vào Đảng."))
+        return data
+
+
+class RecognizeForm(EntryForm):
+    effective_date = DayField(
+        label=_("Ngày công nhận chính thức (dd/mm/yyyy)"),
+        help_text=_("Ngày đảng viên trở thành đảng viên chính thức."),
+    )
+    fieldsets = ((_("Công nhận chính thức"), ("effective_date", *DECISION_FIELDS)),)
+
+
+class TransferForm(EntryForm):
+    """Official transfer within the system or out of it, or a temporary transfer."""
+
+    WITHIN = "within"
+    OUT = "out"
+    TEMPORARY = "temporary"
+
+    mode = forms.ChoiceField(
+        label=_("Hình thức chuyển"),
+        widget=forms.RadioSelect,
+        choices=[
+            (WITHIN, _("Chuyển chính thức đến một chi bộ trong hệ thống")),
+            (OUT, _("Chuyển chính thức ra ngoài hệ thống (đảng bộ khác, tỉnh khác…)")),
+            (TEMPORARY, _("Chuyển sinh hoạt tạm thời (vẫn ở trong danh sách chi bộ hiện nay)")),
+        ],
+        initial=WITHIN,
+    )
+    to_unit = CellChoiceField(
+        label=_("Chi bộ chuyển đến"),
+        required=False,
+        help_text=_("Chọn khi chuyển đến một chi bộ trong hệ thống (cả chuyển tạm thời)."),
+    )
+    destination = forms.CharField(
+        label=_("Nơi chuyển đến ngoài hệ thống"),
+        max_length=200,
+        required=False,
+        help_text=_("Ghi khi chuyển ra ngoài hệ thống, ví dụ: Đảng ủy xã Tân Lộc, TP Cần Thơ."),
+    )
+    effective_date = DayField(
+        label=_("Ngày chuyển (dd/mm/yyyy)"),
+        help_text=_("Ngày đảng viên bắt đầu sinh hoạt ở nơi mới."),
+    )
+
+    cell_scopes = {"to_unit": "move"}
+    fieldsets = (
+        (_("Chuyển đi đâu"), ("mode", "to_unit", "destination", "effective_date")),
+        DECISION_FIELDSET,
+    )
+
+    def clean(self):
+        # Which of the two destination fields the chosen way of transfer reads.
+        data = super().clean()
+        mode = data.get("mode")
+        if mode == self.WITHIN:
+            data["destination"] = ""
+            if data.get("to_unit") is None and "to_unit" not in self.errors:
+                self.add_error("to_unit", _("Hãy chọn chi bộ chuyển đến."))
+        elif mode == self.OUT:
+            data["to_unit"] = None
+        return data
+
+
+class RemoveForm(EntryForm):
+    """Struck off, discharged or expelled ("đưa ra khỏi Đảng")."""
+
+    kind = forms.ChoiceField(
+        label=_("Hình thức"),
+        widget=forms.RadioSelect,
+        choices=[(kind.value, kind.label) for kind in Event.REMOVAL_KINDS],
+        help_text=_("Khai trừ chỉ áp dụng với đảng viên chính thức."),
+    )
+    reason = forms.ChoiceField(
+        label=_("Lý do"),
+        choices=[("", _("— Chọn lý do —"))]
+        + [(value, label) for value, label in Event.Reason.choices if value],
+    )
+    effective_date = DayField(
+        label=_("Ngày có hiệu lực (dd/mm/yyyy)"),
+        help_text=_("Thường là ngày quyết định."),
+    )
+    fieldsets = (
+        (_("Đưa ra khỏi Đảng"), ("kind", "reason", "effective_date")),
+        DECISION_FIELDSET,
+    )
+
+
+class DeathForm(EntryForm):
+    decision_required = False
+
+    effective_date = DayField(label=_("Ngày từ trần (dd/mm/yyyy)"))
+    fieldsets = (
+        (_("Từ trần"), ("effective_date",)),
+        (_("Thông báo, quyết định (nếu có)"), DECISION_FIELDS),
+    )
+
+
+class ExemptForm(EntryForm):
+    effective_date = DayField(
+        label=_("Miễn sinh hoạt từ ngày (dd/mm/yyyy)"),
+        help_text=_("Đảng viên được miễn sinh hoạt vẫn là đảng viên."),
+    )
+    fieldsets = ((_("Miễn sinh hoạt đảng"), ("effective_date", *DECISION_FIELDS)),)
+
+
+class RestoreForm(EntryForm):
+    unit = CellChoiceField(
+        label=_("Chi bộ sinh hoạt"),
+        help_text=_("Chi bộ mà đảng viên về sinh hoạt sau khi được phục hồi."),
+    )
+    effective_date = DayField(label=_("Ngày phục hồi đảng tịch (dd/mm/yyyy)"))
+
+    cell_scopes = {"unit": "enter"}
+    fieldsets = ((_("Phục hồi đảng tịch"), ("unit", "effective_date", *DECISION_FIELDS)),)
+
+
+class ReadmitForm(EntryForm):
+    unit = CellChoiceField(label=_("Chi bộ kết nạp lại"))
+    decision_date = DayField(
+        label=_("Ngày quyết định kết nạp lại (dd/mm/yyyy)"),
+        help_text=_("Tuổi đảng của lần kết nạp lại tính từ ngày này."),
+    )
+    ceremony_date = DayField(
+        label=_("Ngày lễ kết nạp lại (dd/mm/yyyy)"),
+        help_text=_("Không trước ngày quyết định."),
+    )
+    sponsors = forms.CharField(
+        label=_("Người giới thiệu"),
+        max_length=300,
+        required=False,
+        help_text=_("Họ tên hai đảng viên chính thức giới thiệu, cách nhau bằng dấu phẩy."),
+    )
+
+    cell_scopes = {"unit": "enter"}
+    fieldsets = ((_("Kết nạp lại"), ("unit", "ceremony_date", "sponsors", *DECISION_FIELDS)),)

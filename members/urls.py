@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import views
+
+app_name = "members"
+
+urlpatterns = [
+    path("", views.member_list, name="member_list"),
+    path("<int:pk>/", views.member_detail, name="member_detail"),
+    # data entry
+    path("new/", views.member_admit, name="member_admit"),
+    path("transfer-in/", views.member_transfer_in, name="member_transfer_in"),
+    path("recognitions/", views.recognition_due, name="recognition_due"),
+    path("<int:pk>/edit/", views.member_edit, name="member_edit"),
+    path("<int:pk>/recognize/", views.member_recognize, name="member_recognize"),
+    path("<int:pk>/transfer/", views.member_transfer, name="member_transfer"),
+    path("<int:pk>/remove/", views.member_remove, name="member_remove"),
+    path("<int:pk>/death/", views.member_death, name="member_death"),
+    path("<int:pk>/exempt/", views.member_exempt, name="member_exempt"),
+    path("<int:pk>/restore/", views.member_restore, name="member_restore"),
+    path("<int:pk>/readmit/", views.member_readmit, name="member_readmit"),
+]

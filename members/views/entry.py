@@ -1,0 +1,494 @@
+"""Data entry: one page per kind of membership event, the new-record pages and the record's edit.
+
+Every page works the same way. GET shows the form. POST validates it, then calls the ONE service
+of the event kind (``members.services``), which checks the kind's rules and writes everything in
+one transaction. A refusal (a ``ValidationError`` keyed by field names) is put back on the form
+next to the field it names, and the page is shown again with everything typed kept; on success a
+message and a redirect to the member's page.
+
+Access: objects through ``members.access.get_member(..., for_edit=True)`` (404 outside the
+user's scope, 403 for a reader); pages without an object refuse readers with 403 through
+``branches.access.may_edit_anything``. The forms offer only the user's own cells.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+from collections.abc import Callable
+from functools import partial
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import DateField, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.forms import BaseForm
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from branches.access import may_edit_anything
+
+from .. import forms, services
+from ..access import get_member
+from ..models import Event, Member, Status
+
+WRITE_METHODS = ["GET", "POST"]
+# Official recognition is decided within 30 working days of the end of probation.
+RECOGNITION_WORKING_DAYS = 30
+
+
+# --- shared steps ----------------------------------------------------------------------------
+
+
+def _require_editor(user) -> None:
+    """Pages without an object: readers (cell secretaries, leaders) may not enter anything."""
+    if not may_edit_anything(user):
+        raise PermissionDenied
+
+
+def _show_refusal(form: BaseForm, error: ValidationError, aliases: dict | None = None) -> None:
+    """Put a service's refusal on the form: next to the field it names when the form has that
+    field (``aliases`` maps a service's name to the form's), else at the top of the form."""
+    aliases = aliases or {}
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            field = aliases.get(field, field)
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _written(form: BaseForm, write: Callable[[], object], aliases: dict | None = None) -> bool:
+    """Call the service; False (and the refusal on the form) if it refused."""
+    try:
+        write()
+    except ValidationError as error:
+        _show_refusal(form, error, aliases)
+        return False
+    return True
+
+
+def _written_new_record(form: BaseForm, write: Callable[[], object]) -> bool:
+    """As ``_written``, for services that create a member record."""
+    try:
+        return _written(form, write)
+    except IntegrityError:
+        _after_race(form)
+        return False
+
+
+def _after_race(form: BaseForm) -> None:
+    """A citizen ID or party card number saved by someone else between the form's check and
+    the write broke the database's constraint: validate again, so that the form's own check
+    now names the field."""
+    form.full_clean()
+    if form.is_valid():
+        form.add_error(None, _("Hồ sơ chưa được lưu vì trùng với một hồ sơ vừa được lưu."))
+
+
+def _done(request: HttpRequest, member: Member, text: str) -> HttpResponse:
+    messages.success(request, text)
+    return redirect("members:member_detail", pk=member.pk)
+
+
+def _page(request, template: str, form, member: Member | None = None, **context):
+    return render(request, f"members/{template}", {"form": form, "member": member, **context})
+
+
+def _bound(request: HttpRequest):
+    return request.POST if request.method == "POST" else None
+
+
+# --- new records ---------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(WRITE_METHODS)
+def member_admit(request: HttpRequest) -> HttpResponse:
+    """A new person's record and their admission to a cell, on probation."""
+    _require_editor(request.user)
+    form = forms.MemberAdmitForm(_bound(request), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        member = form.save(commit=False)
+        if _written_new_record(
+            form,
+            lambda: services.member_admit(
+                member=member,
+                unit=data["unit"],
+                decision=form.decision(),
+                ceremony_date=data["ceremony_date"],
+                sponsors=data["sponsors"],
+                user=request.user,
+            ),
+        ):
+            return _done(request, member, _("Đã ghi kết nạp %(name)s.") % {"name": member})
+    return _page(request, "entry_admit.html", form)
+
+
+@login_required
+@require_http_methods(WRITE_METHODS)
+def member_transfer_in(request: HttpRequest) -> HttpResponse:
+    """A member arriving from outside the system: a new record on a cell's roll."""
+    _require_editor(request.user)
+    form = forms.MemberTransferInForm(_bound(request), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        member = form.save(commit=False)
+        if _written_new_record(
+            form,
+            lambda: services.member_transfer_in(
+                member=member,
+                unit=data["unit"],
+                origin=data["origin"],
+                effective_date=data["effective_date"],
+                decision=form.decision(),
+                probationary=data["probationary"],
+                user=request.user,
+            ),
+        ):
+            return _done(request, member, _("Đã ghi chuyển đến cho %(name)s.") % {"name": member})
+    return _page(request, "entry_transfer_in.html", form)
+
+
+# --- the record --------------------------------------------------------------------------
+
+
+def _update_record(form: forms.MemberEditForm) -> Member | None:
+    """Save the record's fields unless someone else saved the record since the form was loaded.
+
+    Optimistic locking: the form carries the ``version`` it was loaded with. Under a row lock,
+    the stored version must still be that one, and the save makes it one more. Only the record's
+    own fields are written, onto the freshly locked row, so that a status or cell written
+    meanwhile by an event service is neither overwritten nor recorded stale in the history.
+    Returns None when saved, else the stored row that won (for the refusal).
+    """
+    edited = form.instance
+    with transaction.atomic():
+        current = Member.objects.select_for_update().get(pk=edited.pk)
+        if current.version != form.cleaned_data["version"]:
+            return current
+        for name in forms.RECORD_FIELDS:
+            setattr(current, name, getattr(edited, name))
+        current.version += 1
+        current.save(update_fields=[*forms.RECORD_FIELDS, "version", "updated_at"])
+    return None
+
+
+def _conflict(request: HttpRequest, member: Member, current: Member):
+    """The user's input again, now carrying the stored version (so that saving after a review
+    goes through), with the refusal and the stored values that differ from what they typed."""
+    data = request.POST.copy()
+    data["version"] = str(current.version)
+    form = forms.MemberEditForm(data, instance=copy.copy(member))
+    form.is_valid()
+    change = current.history.filter(version=current.version).order_by("history_date").first()
+    when = timezone.localtime(change.history_date if change else current.updated_at)
+    who = change.history_user if change and change.history_user else None
+    form.add_error(
+        None,
+        _(
+            "Hồ sơ đã được %(who)s sửa lúc %(time)s ngày %(day)s; hãy xem lại thay đổi "
+            "của họ (bảng bên dưới) rồi lưu lại."
+        )
+        % {
+            "who": (who.get_full_name() or who.get_username()) if who else _("người khác"),
+            "time": date_format(when, "H:i"),
+            "day": date_format(when, "d/m/Y"),
+        },
+    )
+    differences = [
+        (form[name].label, _shown(current, name))
+        for name in forms.RECORD_FIELDS
+        if name in form.cleaned_data and getattr(current, name) != form.cleaned_data[name]
+    ]
+    return form, differences
+
+
+def _shown(member: Member, name: str) -> str:
+    value = getattr(member, name)
+    if isinstance(value, bool):
+        return _("Có") if value else _("Không")
+    if isinstance(value, datetime.date):
+        return value.strftime("%d/%m/%Y")
+    display = getattr(member, f"get_{name}_display", None)
+    return str(display() if display else value) or "—"
+
+
+@login_required
+@require_http_methods(WRITE_METHODS)
+def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct the record's own fields (not its status, cell or events)."""
+    member = get_member(request.user, pk, for_edit=True)
+    # The form works on a copy: the page's summary keeps showing the stored record.
+    form = forms.MemberEditForm(_bound(request), instance=copy.copy(member))
+    differences = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            current = _update_record(form)
+        except IntegrityError:
+            _after_race(form)
+        else:
+            if current is None:
+                name = form.instance.full_name
+                return _done(request, member, _("Đã lưu hồ sơ của %(name)s.") % {"name": name})
+            form, differences = _conflict(request, member, current)
+    return _page(request, "entry_edit.html", form, member, differences=differences)
+
+
+# --- events of an existing member -----------------------------------------------------------
+
+
+def _recognition_list(user, today: datetime.date) -> list[Member]:
+    """Probationary members in ``user``'s editable scope, with ``probation_ends`` (as
+    ``services.probation_ends`` computes it: 12 months after the latest admission's ceremony,
+    or after ``admitted_on``), ``deadline`` (30 working days later; holidays not counted) and
+    ``recognition`` (overdue, due, waiting). The ceremony comes from a subquery: one query
+    for the whole list."""
+    latest_ceremony = (
+        Event.objects.filter(member=OuterRef("pk"), kind__in=Event.ADMISSION_KINDS)
+        .order_by("-effective_date", "-pk")
+        .values("ceremony_date")[:1]
+    )
+    members = list(
+        Member.objects.editable_by(user)
+        .filter(status=Status.PROBATIONARY)
+        .annotate(
+            probation_start=Coalesce(
+                Subquery(latest_ceremony, output_field=DateField()), F("admitted_on")
+            )
+        )
+        .select_related("unit")
+    )
+    for member in members:
+        start = member.probation_start
+        member.probation_ends = (
+            services.add_months(start, services.PROBATION_MONTHS) if start else None
+        )
+        member.deadline = (
+            _add_working_days(member.probation_ends, RECOGNITION_WORKING_DAYS)
+            if member.probation_ends
+            else None
+        )
+        if member.probation_ends is None or member.probation_ends > today:
+            member.recognition = "waiting"
+        elif member.deadline < today:
+            member.recognition = "overdue"
+        else:
+            member.recognition = "due"
+    order = {"overdue": 0, "due": 1, "waiting": 2}
+    members.sort(
+        key=lambda m: (
+            order[m.recognition],
+            m.probation_ends or datetime.date.max,
+            m.name_sort_key,
+            m.pk,
+        )
+    )
+    return members
+
+
+def _add_working_days(day: datetime.date, count: int) -> datetime.date:
+    while count > 0:
+        day += datetime.timedelta(days=1)
+        if day.weekday() < 5:
+            count -= 1
+    return day
+
+
+@login_required
+@require_safe
+def recognition_due(request: HttpRequest) -> HttpResponse:
+    """Probationary members in the user's cells, those past the deadline first."""
+    _require_editor(request.user)
+    today = timezone.localdate()
+    members = _recognition_list(request.user, today)
+    return render(
+        request,
+        "members/entry_recognition_due.html",
+        {"members": members, "today": today, "working_days": RECOGNITION_WORKING_DAYS},
+    )
+
+
+@login_required
+@require_http_methods(WRITE_METHODS)
+def member_recognize(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_member(request.user, pk, for_edit=True)
+    form = forms.RecognizeForm(_bound(request), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if _written(
+            form,
+            lambda: services.member_recognize(
+                member=member,
+                effective_date=data["effective_date"],
+                decision=form.decision(),
+                user=request.user,
+            ),
+        ):
+            return _done(
+                request, member, _("Đã ghi công nhận chính thức %(name)s.") % {"name": member}
+            )
+    earliest = services.probation_ends(member) if member.status == Status.PROBATIONARY else None
+    return _page(request, "entry_recognize.html", form, member, earliest=earliest)
+
+
+@login_required
+@require_http_methods(WRITE_METHODS)
+def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Transfer within the system, out of it, or temporarily: one page, three services."""
+    member = get_member(request.user, pk, for_edit=True)
+    form = forms.TransferForm(_bound(request), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        common = {
+            "member": member,
+            "effective_date": data["effective_date"],
+            "decision": form.decision(),
+            "user": request.user,
+        }
+        mode = data["mode"]
+        if mode == form.WITHIN:
+            write = partial(services.member_transfer, to_unit=data["to_unit"], **common)
+        elif mode == form.OUT:
+            write = partial(services.member_transfer_out, destination=data["destination"], **common)
+        else:
+            write = partial(
+                services.member_temporary_transfer,
+                to_unit=data["to_unit"],
+                destination=data["destination"],
+                **common,
+            )
+        if _written(form, write):
+            text = (
+                _("Đã ghi chuyển sinh hoạt tạm thời cho %(name)s.")
+                if mode == form.TEMPORARY
+                else _("Đã ghi chuyển sinh hoạt đảng cho %(name)s.")
+            )
+            return _done(request, member, text % {"name": member})
+    return _page(request, "entry_transfer.html", form, member)
+
+
+@login_required
+@require_http_methods(WRITE_METHODS)
+def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_member(request.user, pk, for_edit=True)
+    form = forms.RemoveForm(_bound(request), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if _written(
+            form,
+            lambda: services.member_remove(
+                member=member,
+                kind=data["kind"],
+                reason=data["reason"],
+                effective_date=data["effective_date"],
+                decision=form.decision(),
+                user=request.user,
+            ),
+        ):
+            text = _("Đã ghi “%(kind)s” đối với %(name)s.") % {
+                "kind": Event.Kind(data["kind"]).label,
+                "name": member,
+            }
+            return _done(request, member, text)
+    return _page(request, "entry_remove.html", form, member)
+
+
+@login_required
+@require_http_methods(WRITE_METHODS)
+def member_death(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_member(request.user, pk, for_edit=True)
+    form = forms.DeathForm(_bound(request), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if _written(
+            form,
+            lambda: services.member_record_death(
+                member=member,
+                effective_date=data["effective_date"],
+                decision=form.decision(),
+                user=request.user,
+            ),
+        ):
+            return _done(request, member, _("Đã ghi %(name)s từ trần.") % {"name": member})
+    return _page(request, "entry_death.html", form, member)
+
+
+@login_required
+@require_http_methods(WRITE_METHODS)
+def member_exempt(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_member(request.user, pk, for_edit=True)
+    form = forms.ExemptForm(_bound(request), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if _written(
+            form,
+            lambda: services.member_exempt(
+                member=member,
+                effective_date=data["effective_date"],
+                decision=form.decision(),
+                user=request.user,
+            ),
+        ):
+            return _done(
+                request, member, _("Đã ghi miễn sinh hoạt đảng cho %(name)s.") % {"name": member}
+            )
+    return _page(request, "entry_exempt.html", form, member)
+
+
+@login_required
+@require_http_methods(WRITE_METHODS)
+def member_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_member(request.user, pk, for_edit=True)
+    form = forms.RestoreForm(
+        _bound(request), user=request.user, initial={"unit": member.record_unit_id}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if _written(
+            form,
+            lambda: services.member_restore(
+                member=member,
+                unit=data["unit"],
+                effective_date=data["effective_date"],
+                decision=form.decision(),
+                user=request.user,
+            ),
+        ):
+            return _done(
+                request, member, _("Đã ghi phục hồi đảng tịch cho %(name)s.") % {"name": member}
+            )
+    return _page(request, "entry_restore.html", form, member)
+
+
+@login_required
+@require_http_methods(WRITE_METHODS)
+def member_readmit(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_member(request.user, pk, for_edit=True)
+    form = forms.ReadmitForm(
+        _bound(request), user=request.user, initial={"unit": member.record_unit_id}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if _written(
+            form,
+            lambda: services.member_readmit(
+                member=member,
+                unit=data["unit"],
+                decision=form.decision(),
+                ceremony_date=data["ceremony_date"],
+                sponsors=data["sponsors"],
+                user=request.user,
+            ),
+            # The re-admission takes effect on its decision's date.
+            aliases={"effective_date": "decision_date"},
+        ):
+            return _done(request, member, _("Đã ghi kết nạp lại %(name)s.") % {"name": member})
+    return _page(request, "entry_readmit.html", form, member)
