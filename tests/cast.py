@@ -1,7 +1,7 @@
 """A cast of users, one per role, over a small tree with members inside and outside each scope.
 
-Use it in a test module with ``from tests.cast import cast  # noqa: F401`` and a ``cast``
-argument. The tree is ``tests.conftest.tree`` plus a second grassroots organization:
+Tests take it as a ``cast`` argument (tests/conftest.py makes it available everywhere).
+The tree is ``tests.conftest.tree`` plus a second grassroots organization:
 
     root   Quận ủy Thốt Nốt
     ├── gc      Đảng bộ phường Thốt Nốt

@@ -164,3 +164,8 @@ def nothing_written():
 def error_keys(error) -> set[str]:
     """The fields a ValidationError is keyed to (empty for a message-only error)."""
     return set(error.message_dict) if hasattr(error, "error_dict") else set()
+
+
+# The cast of users per role (tests/cast.py), for every test module; imported last because it
+# builds on the helpers above.
+from tests.cast import cast  # noqa: E402, F401

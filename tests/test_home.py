@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (test functions take the imported `cast` fixture as an argument)
 """The home page: the user's units with this year's figures, probations due, latest events.
 
 And ``members.selectors.probationers_due``, which the page lists from in one query.
@@ -18,7 +17,6 @@ from branches.models import Role, Unit
 from branches.services import unit_create, unit_dissolve
 from members.selectors import probationers_due
 from members.services import member_transfer_in, probation_ends
-from tests.cast import cast  # noqa: F401
 from tests.conftest import FOUNDED, admit, d, make_decision, new_person
 
 HOME = reverse("home")

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (test functions take the imported `cast` fixture as an argument)
 """Every reading page for every role: who gets 200, who gets 404, and nobody may POST.
 
 The cast (tests/cast.py): board and leader on the district (root), office on the Thốt Nốt
@@ -10,8 +9,6 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-
-from tests.cast import cast  # noqa: F401
 
 ROLES = ("board", "office", "secretary", "leader", "other_office", "nobody", "admin")
 

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (test functions take the imported `cast` fixture as an argument)
 """The unit pages: the tree as it is today, and one unit (history, children, roll, figures)."""
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ from django.urls import reverse
 from branches.models import Unit
 from branches.services import unit_create, unit_dissolve, unit_move
 from members.models import Member, Status
-from tests.cast import cast  # noqa: F401
 from tests.conftest import FOUNDED, d
 
 TREE = reverse("branches:unit_tree")

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (test functions take the imported `cast` fixture as an argument)
 """members.forms: what typed input the entry forms accept, tidy, and refuse (no service called)."""
 
 from __future__ import annotations
@@ -9,7 +8,6 @@ from django.core.exceptions import ValidationError
 from branches.services import unit_create, unit_dissolve
 from members import forms
 from members.models import Directive, Event, Member
-from tests.cast import cast  # noqa: F401
 from tests.conftest import FOUNDED, d
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (test functions take the imported `cast` fixture as an argument)
 """The member list (filters, search, sort, paging) and a member's record page."""
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from branches.services import unit_create
 from members import choices
 from members.models import Member, RecordView, Status
 from members.services import member_recognize
-from tests.cast import cast  # noqa: F401
 from tests.conftest import FOUNDED, admit, admit_official, d, make_decision
 
 LIST = reverse("members:member_list")

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (test functions take the imported `cast` fixture as an argument)
 """Data-entry pages (members.views.entry): who may open them, what a refusal looks like (a form
 error next to the field, everything typed kept, nothing written), the lost-update guard on the
 record, the success paths, and the queries each page costs."""
@@ -18,7 +17,6 @@ from hypothesis import strategies as st
 from branches.services import unit_create
 from members.models import Event, Member, Membership, Status
 from members.services import member_remove
-from tests.cast import cast  # noqa: F401
 from tests.conftest import d, make_decision, nothing_written
 
 K = Event.Kind
