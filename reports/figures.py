@@ -17,17 +17,48 @@ For a unit's subtree and an inclusive period [start, end]:
 
 Three queries, whatever the size of the tree: one over roll periods (start, end, moves), one
 ``GROUP BY kind`` over events, one counting the grassroots organizations under the unit.
+
+The other reads of a report keep to a constant number of queries too:
+
+- ``children_figures``: the same figures for each unit directly under the unit on ``end``, in
+  three queries for all of them (the same two queries grouped by child, and the children with
+  their grassroots counts); each child's figures equal ``unit_figures(child, …)``.
+- ``admission_breakdown``: the admitted (and re-admitted) by the official forms' categories, in
+  one query; ``yearly_flows``: admissions and removals by year, one ``GROUP BY`` year.
+- ``flow_events`` / ``roll_members``: the records behind each figure, as querysets.
+
+Struck off "while probationary" (form 1) is counted in the events query: the member's latest
+event that set their status before the removal was a (re-)admission, or an arrival
+(transfer in, restoration) on probation. (Not "no recognition before": members who came from
+outside as official members have no recognition among our events.)
 """
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, ExtractYear
 
-from branches.models import Unit, UnitAncestry
+from branches.models import Unit, UnitAncestry, UnitParent
+from members import choices
 from members.models import Directive, Event, Membership
+from members.text import fold
 
 K = Event.Kind
 
@@ -90,6 +121,10 @@ class Figures:
     moved_out: int
     all_events: Flows  # every event in the period: what the balance is made of
     flows: Flows  # the events carried out under ``directive`` (all events when it is None)
+    # Of the struck off, those struck off while probationary (form 1), in all events and
+    # under ``directive``.
+    all_struck_off_probationary: int = 0
+    struck_off_probationary: int = 0
 
     @property
     def balance_difference(self) -> int:
@@ -140,39 +175,138 @@ def _open_before(day) -> Q:
     return Q(start_date__lt=day) & (Q(end_date__isnull=True) | Q(end_date__gte=day))
 
 
-def _roll_counts(unit: Unit, start: datetime.date, end: datetime.date) -> dict[str, int]:
+def _roll_counts(unit: Unit, start: datetime.date, end: datetime.date, *, by_child: bool = False):
+    """Members at start and end, moved in and out: a dict (``by_child``: a queryset of dicts,
+    one per child with ``child``)."""
     before = start - datetime.timedelta(days=1)
     a = "unit__ancestry__"
     in_range = {"gte": start, "lte": end}
     entered = Q(**{f"{a}valid_from__{op}": day for op, day in in_range.items()})
     left = Q(**{f"{a}valid_to__{op}": day for op, day in in_range.items()})
-    return Membership.objects.filter(
-        Q(**{f"{a}ancestor": unit}) & (_valid_on(a, before) | _valid_on(a, end) | entered | left)
-    ).aggregate(
-        members_at_start=Count("pk", filter=_valid_on(a, before) & _open_on(before)),
-        members_at_end=Count("pk", filter=_valid_on(a, end) & _open_on(end)),
-        moved_in=Count("pk", filter=entered & _open_before(F(f"{a}valid_from"))),
-        moved_out=Count("pk", filter=left & _open_before(F(f"{a}valid_to"))),
+    counts = {
+        "members_at_start": Count("pk", filter=_valid_on(a, before) & _open_on(before)),
+        "members_at_end": Count("pk", filter=_valid_on(a, end) & _open_on(end)),
+        "moved_in": Count("pk", filter=entered & _open_before(F(f"{a}valid_from"))),
+        "moved_out": Count("pk", filter=left & _open_before(F(f"{a}valid_to"))),
+    }
+    rolls = Membership.objects.filter(
+        _in_subtree(unit, by_child, end, a)
+        & (_valid_on(a, before) | _valid_on(a, end) | entered | left),
+        # Implied by the conditions above; a plain comparison that lets SQLite see that the
+        # closure rows are required (the aggregates' conditions make Django join them with a
+        # LEFT OUTER JOIN), and so start from the subtree rather than scan every roll period.
+        **{f"{a}valid_from__lte": end},
+    )
+    if by_child:
+        return rolls.values(child=F(f"{a}ancestor")).annotate(**counts).order_by()
+    return rolls.aggregate(**counts)
+
+
+# The events that set a member's status (probationary or official), for "struck off while
+# probationary": the latest of them before the removal decides.
+_STATUS_KINDS = (*Event.ADMISSION_KINDS, K.RECOGNITION, K.TRANSFER_IN, K.RESTORATION)
+
+
+def _was_probationary():
+    """For a STRUCK_OFF event (NULL for other kinds): the member was probationary just before."""
+    earlier = Event.objects.filter(
+        Q(effective_date__lt=OuterRef("effective_date"))
+        | Q(effective_date=OuterRef("effective_date"), pk__lt=OuterRef("pk")),
+        member=OuterRef("member"),
+        kind__in=_STATUS_KINDS,
+    )
+    on_probation = Case(
+        When(Q(kind__in=Event.ADMISSION_KINDS) | Q(probationary=True), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+    latest = earlier.order_by("-effective_date", "-pk").annotate(p=on_probation).values("p")[:1]
+    return Case(
+        When(kind=K.STRUCK_OFF, then=Subquery(latest, output_field=BooleanField())),
+        default=None,
+        output_field=BooleanField(),
     )
 
 
-def _flow_rows(unit: Unit, start: datetime.date, end: datetime.date):
+def _in_subtree(unit: Unit, by_child: bool, end: datetime.date, prefix: str) -> Q:
+    """Rows whose closure row ``prefix`` has ``unit`` as its ancestor, or (``by_child``) one of
+    the units directly under ``unit`` on ``end`` (a subquery on the dated links: no join)."""
+    if not by_child:
+        return Q(**{f"{prefix}ancestor": unit})
+    children = UnitParent.objects.valid_on(end).filter(parent=unit).values("unit")
+    return Q(**{f"{prefix}ancestor__in": children})
+
+
+def _flow_rows(unit: Unit, start: datetime.date, end: datetime.date, *, by_child: bool = False):
     a = "unit__ancestry__"
     other_end_inside = UnitAncestry.objects.filter(
         _valid_on("", OuterRef("effective_date")),
         unit=OuterRef("other_unit"),
-        ancestor=unit,
+        ancestor=OuterRef(f"{a}ancestor") if by_child else unit,
     )
+    group = ["child"] if by_child else []
     return (
         Event.objects.filter(
-            Q(**{f"{a}ancestor": unit}) & _valid_on(a, F("effective_date")),
+            _in_subtree(unit, by_child, end, a) & _valid_on(a, F("effective_date")),
             effective_date__gte=start,
             effective_date__lte=end,
         )
-        .annotate(internal=Exists(other_end_inside))
-        .values("kind", "internal", "directive_id")
+        .annotate(
+            **({"child": F(f"{a}ancestor")} if by_child else {}),
+            # Only transfers can be internal: the subquery runs for them alone.
+            internal=Case(
+                When(kind__in=(K.TRANSFER_IN, K.TRANSFER_OUT), then=Exists(other_end_inside)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+            probationary_before=_was_probationary(),
+        )
+        .values(*group, "kind", "internal", "directive_id", "probationary_before")
         .annotate(n=Count("pk"))
         .order_by()
+    )
+
+
+def _count_flows(rows, directive: Directive | None) -> tuple[dict, dict, list[int]]:
+    """Sum ``_flow_rows`` rows: counts of all events, of the directive's, and of the struck off
+    while probationary (all, directive's)."""
+    all_counts: dict[str, int] = dict.fromkeys(FLOW_KINDS, 0)
+    directive_counts: dict[str, int] = dict.fromkeys(FLOW_KINDS, 0)
+    probationary = [0, 0]
+    for row in rows:
+        if row["internal"] and row["kind"] in (K.TRANSFER_IN, K.TRANSFER_OUT):
+            continue  # a move between two cells of this subtree: no change to its members
+        name = _NAME_OF_KIND[row["kind"]]
+        counted = directive is None or row["directive_id"] == directive.pk
+        all_counts[name] += row["n"]
+        if counted:
+            directive_counts[name] += row["n"]
+        if row["probationary_before"]:
+            probationary[0] += row["n"]
+            if counted:
+                probationary[1] += row["n"]
+    return all_counts, directive_counts, probationary
+
+
+_NAME_OF_KIND = {kind: name for name, kind in FLOW_KINDS.items()}
+
+
+def _make_figures(unit, start, end, directive, rows, roll, grassroots) -> Figures:
+    all_counts, directive_counts, probationary = _count_flows(rows, directive)
+    return Figures(
+        unit=unit,
+        start=start,
+        end=end,
+        directive=directive,
+        members_at_start=roll.get("members_at_start", 0),
+        members_at_end=roll.get("members_at_end", 0),
+        grassroots_organizations=grassroots,
+        moved_in=roll.get("moved_in", 0),
+        moved_out=roll.get("moved_out", 0),
+        all_events=Flows(**all_counts),
+        flows=Flows(**directive_counts),
+        all_struck_off_probationary=probationary[0],
+        struck_off_probationary=probationary[1],
     )
 
 
@@ -185,16 +319,7 @@ def unit_figures(
     """Every figure for ``unit``'s subtree over the inclusive period [start, end]."""
     if end < start:
         raise ValueError("end before start")
-    all_counts: dict[str, int] = dict.fromkeys(FLOW_KINDS, 0)
-    directive_counts: dict[str, int] = dict.fromkeys(FLOW_KINDS, 0)
-    by_kind = {kind: name for name, kind in FLOW_KINDS.items()}
-    for row in _flow_rows(unit, start, end):
-        if row["internal"] and row["kind"] in (K.TRANSFER_IN, K.TRANSFER_OUT):
-            continue  # a move between two cells of this subtree: no change to its members
-        name = by_kind[row["kind"]]
-        all_counts[name] += row["n"]
-        if directive is None or row["directive_id"] == directive.pk:
-            directive_counts[name] += row["n"]
+    rows = _flow_rows(unit, start, end)
     roll = _roll_counts(unit, start, end)
     grassroots = (
         UnitAncestry.objects.valid_on(end)
@@ -202,16 +327,404 @@ def unit_figures(
         .exclude(unit=unit)
         .count()
     )
+    return _make_figures(unit, start, end, directive, rows, roll, grassroots)
+
+
+def child_units(unit: Unit, day: datetime.date) -> QuerySet[UnitParent]:
+    """The links of the units directly under ``unit`` on ``day``, with the child units."""
+    return UnitParent.objects.valid_on(day).filter(parent=unit).select_related("unit")
+
+
+def children_figures(
+    unit: Unit,
+    start: datetime.date,
+    end: datetime.date,
+    directive: Directive | None = None,
+) -> list[Figures]:
+    """``unit_figures`` of each unit directly under ``unit`` on ``end`` (in name order), in
+    three queries however many children there are.
+
+    Each child's figures are its own subtree's, wherever the child was during the period: the
+    events and roll periods are joined to the closure rows (unit, ancestor = child, valid on the
+    event's day) and those to the child's link under ``unit`` valid on ``end``, then grouped by
+    child. A transfer between two children counts for both (as it does in their own reports).
+    """
+    if end < start:
+        raise ValueError("end before start")
+    grassroots = (
+        UnitAncestry.objects.valid_on(end)
+        .filter(ancestor=OuterRef("unit"), unit__kind__in=Unit.GRASSROOTS_KINDS)
+        .exclude(unit=OuterRef("unit"))
+        .values("ancestor")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    links = list(
+        child_units(unit, end).annotate(
+            grassroots=Coalesce(Subquery(grassroots, output_field=IntegerField()), 0)
+        )
+    )
+    if not links:
+        return []
+    rows_by_child: dict[int, list[dict]] = {link.unit_id: [] for link in links}
+    for row in _flow_rows(unit, start, end, by_child=True):
+        rows_by_child[row["child"]].append(row)
+    rolls = {row["child"]: row for row in _roll_counts(unit, start, end, by_child=True)}
+    links.sort(key=lambda link: (fold(link.unit.name), link.unit.name, link.unit.code))
+    return [
+        _make_figures(
+            link.unit,
+            start,
+            end,
+            directive,
+            rows_by_child[link.unit_id],
+            rolls.get(link.unit_id, {}),
+            link.grassroots,
+        )
+        for link in links
+    ]
+
+
+def total_figures(unit: Unit, children: list[Figures]) -> Figures | None:
+    """The column sums of ``children`` (the total row of a table of children), as a Figures of
+    ``unit``. It balances when every child does. It may differ from ``unit_figures(unit)``: a
+    transfer between two children is counted in both rows, and units that joined or left
+    ``unit`` during the period count only in the rows of the children they are in on ``end``."""
+    if not children:
+        return None
+    first = children[0]
+
+    def sum_flows(attr: str) -> Flows:
+        return Flows(
+            **{name: sum(getattr(getattr(f, attr), name) for f in children) for name in FLOW_KINDS}
+        )
+
+    def total(attr: str) -> int:
+        return sum(getattr(f, attr) for f in children)
+
     return Figures(
         unit=unit,
-        start=start,
-        end=end,
-        directive=directive,
-        members_at_start=roll["members_at_start"],
-        members_at_end=roll["members_at_end"],
-        grassroots_organizations=grassroots,
-        moved_in=roll["moved_in"],
-        moved_out=roll["moved_out"],
-        all_events=Flows(**all_counts),
-        flows=Flows(**directive_counts),
+        start=first.start,
+        end=first.end,
+        directive=first.directive,
+        members_at_start=total("members_at_start"),
+        members_at_end=total("members_at_end"),
+        grassroots_organizations=total("grassroots_organizations"),
+        moved_in=total("moved_in"),
+        moved_out=total("moved_out"),
+        all_events=sum_flows("all_events"),
+        flows=sum_flows("flows"),
+        all_struck_off_probationary=total("all_struck_off_probationary"),
+        struck_off_probationary=total("struck_off_probationary"),
+    )
+
+
+# --- the admitted, by the official forms' categories ---------------------------------------------
+
+# Age bands at admission (form 2), inclusive; the first takes everyone up to 30 and the last
+# everyone over 60, so that the bands add up to the total.
+AGE_BANDS = (
+    ("18_30", None, 30),
+    ("31_35", 31, 35),
+    ("36_40", 36, 40),
+    ("41_45", 41, 45),
+    ("46_50", 46, 50),
+    ("51_55", 51, 55),
+    ("56_60", 56, 60),
+    ("over_60", 61, None),
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class AdmissionBreakdown:
+    """The admitted and re-admitted of a subtree and period (under ``directive``, if any)."""
+
+    total: int  # admitted + re-admitted
+    admitted: int
+    readmitted: int
+    women: int
+    ethnic_minorities: int
+    religious: int
+    youth_union: int
+    private_business_owners: int
+    married_to_foreigners: int
+    age_bands: dict[str, int]  # AGE_BANDS keys
+    mean_age: float | None  # at admission; None when nobody was admitted
+    occupation: dict[str, int]  # choices.OccupationGroup values
+    general_education: dict[str, int]
+    professional_level: dict[str, int]
+    academic_title: dict[str, int]  # the titles only (no "none")
+    grassroots_admitting: int  # grassroots organizations that admitted anyone
+
+    @property
+    def aged_18_30(self) -> int:
+        return self.age_bands["18_30"]
+
+
+def age_on(born: datetime.date, day: datetime.date) -> int:
+    """Whole years from ``born`` to ``day`` (as ``Member.age_on``)."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def admission_events(
+    unit: Unit,
+    start: datetime.date,
+    end: datetime.date,
+    directive: Directive | None = None,
+) -> QuerySet[Event]:
+    """Admissions and re-admissions in ``unit``'s subtree during [start, end]."""
+    events = Event.objects.filter(
+        Q(unit__ancestry__ancestor=unit) & _valid_on("unit__ancestry__", F("effective_date")),
+        kind__in=Event.ADMISSION_KINDS,
+        effective_date__gte=start,
+        effective_date__lte=end,
+    )
+    if directive is not None:
+        events = events.filter(directive=directive)
+    return events
+
+
+def admission_breakdown(
+    unit: Unit,
+    start: datetime.date,
+    end: datetime.date,
+    directive: Directive | None = None,
+) -> AdmissionBreakdown:
+    """The admitted by the categories of form 2, in one query: the admissions grouped by every
+    field the form breaks them down by, tallied here (ages are computed exactly, in Python,
+    from the date of birth and the decision's date)."""
+    # The grassroots organization that the event's cell was under on the day. It is inside the
+    # subtree whenever the unit is at or above the grassroots level (the tree's kinds keep the
+    # levels in order); under a cell or an intermediate committee there is none to count.
+    at_or_above_grassroots = unit.kind in (Unit.Kind.ABOVE_GRASSROOTS, *Unit.GRASSROOTS_KINDS)
+    grassroots = Subquery(
+        UnitAncestry.objects.filter(
+            _valid_on("", OuterRef("effective_date")),
+            unit=OuterRef("unit"),
+            ancestor__kind__in=Unit.GRASSROOTS_KINDS,
+        )
+        .order_by()
+        .values("ancestor")[:1]
+    )
+    m = "member__"
+    fields = {
+        "gender": f"{m}gender",
+        "ethnicity": f"{m}ethnicity",
+        "religion": f"{m}religion",
+        "youth_union": f"{m}youth_union_member",
+        "business": f"{m}private_business_owner",
+        "foreigner": f"{m}married_to_foreigner",
+        "occupation": f"{m}occupation_group",
+        "general_education": f"{m}general_education",
+        "professional_level": f"{m}professional_level",
+        "academic_title": f"{m}academic_title",
+        "born": f"{m}date_of_birth",
+        "day": "effective_date",
+    }
+    rows = (
+        admission_events(unit, start, end, directive)
+        .annotate(
+            **{key: F(path) for key, path in fields.items()},
+            grassroots=grassroots
+            if at_or_above_grassroots
+            else Value(None, output_field=IntegerField()),
+        )
+        .values("kind", *fields, "grassroots")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    tally: collections.Counter = collections.Counter()
+    ages: list[tuple[int, int]] = []
+    admitting: set[int] = set()
+    categories = ("occupation", "general_education", "professional_level", "academic_title")
+    for row in rows:
+        n = row["n"]
+        tally["total"] += n
+        tally["admitted" if row["kind"] == K.ADMISSION else "readmitted"] += n
+        tally["women"] += n if row["gender"] == choices.Gender.FEMALE else 0
+        tally["ethnic_minorities"] += n if row["ethnicity"] != choices.Ethnicity.KINH else 0
+        tally["religious"] += n if row["religion"] != choices.Religion.NONE else 0
+        tally["youth_union"] += n if row["youth_union"] else 0
+        tally["private_business_owners"] += n if row["business"] else 0
+        tally["married_to_foreigners"] += n if row["foreigner"] else 0
+        for name in categories:
+            tally[name, row[name]] += n
+        age = age_on(row["born"], row["day"])
+        ages.append((age, n))
+        tally["age", _age_band(age)] += n
+        if row["grassroots"] is not None:
+            admitting.add(row["grassroots"])
+    total = tally["total"]
+    return AdmissionBreakdown(
+        total=total,
+        admitted=tally["admitted"],
+        readmitted=tally["readmitted"],
+        women=tally["women"],
+        ethnic_minorities=tally["ethnic_minorities"],
+        religious=tally["religious"],
+        youth_union=tally["youth_union"],
+        private_business_owners=tally["private_business_owners"],
+        married_to_foreigners=tally["married_to_foreigners"],
+        age_bands={key: tally["age", key] for key, _low, _high in AGE_BANDS},
+        mean_age=round(sum(a * n for a, n in ages) / total, 1) if total else None,
+        occupation={v: tally["occupation", v] for v in choices.OccupationGroup.values},
+        general_education={
+            v: tally["general_education", v] for v in choices.GeneralEducation.values
+        },
+        professional_level={
+            v: tally["professional_level", v] for v in choices.ProfessionalLevel.values
+        },
+        academic_title={
+            v: tally["academic_title", v]
+            for v in choices.AcademicTitle.values
+            if v != choices.AcademicTitle.NONE
+        },
+        grassroots_admitting=len(admitting),
+    )
+
+
+def _age_band(age: int) -> str:
+    for key, low, high in AGE_BANDS:
+        if (low is None or age >= low) and (high is None or age <= high):
+            return key
+    raise AssertionError(age)  # the bands cover every age
+
+
+# --- admissions and removals by year -------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class YearFlows:
+    year: int
+    admitted: int  # admitted + re-admitted
+    removed: int  # struck off + discharged + expelled
+
+
+def yearly_flows(
+    unit: Unit,
+    first_year: int,
+    end: datetime.date,
+    directive: Directive | None = None,
+) -> list[YearFlows]:
+    """Admissions and removals in ``unit``'s subtree for each year from ``first_year`` to
+    ``end``'s year (the last year up to ``end``), in one ``GROUP BY`` year query."""
+    a = "unit__ancestry__"
+    events = Event.objects.filter(
+        Q(**{f"{a}ancestor": unit}) & _valid_on(a, F("effective_date")),
+        kind__in=(*Event.ADMISSION_KINDS, *Event.REMOVAL_KINDS),
+        effective_date__gte=datetime.date(first_year, 1, 1),
+        effective_date__lte=end,
+    )
+    # The directive is a condition of the counts, not of the WHERE clause, so that the events
+    # are found through the subtree's cells and dates whatever the directive.
+    chosen = Q(directive=directive) if directive is not None else Q()
+    rows = (
+        events.annotate(year=ExtractYear("effective_date"))
+        .values("year")
+        .annotate(
+            admitted=Count("pk", filter=chosen & Q(kind__in=Event.ADMISSION_KINDS)),
+            removed=Count("pk", filter=chosen & Q(kind__in=Event.REMOVAL_KINDS)),
+        )
+        .order_by()
+    )
+    by_year = {int(row["year"]): row for row in rows}
+    return [
+        YearFlows(
+            year=year,
+            admitted=by_year.get(year, {}).get("admitted", 0),
+            removed=by_year.get(year, {}).get("removed", 0),
+        )
+        for year in range(first_year, end.year + 1)
+    ]
+
+
+# --- the records behind the figures --------------------------------------------------------------
+
+# What ``flow_events`` lists for each figure name that is not a single event kind.
+GROUPED_FIGURES = {
+    "admissions": Event.ADMISSION_KINDS,
+    "removed": Event.REMOVAL_KINDS,
+    "struck_off_probationary": (K.STRUCK_OFF,),
+}
+
+
+def _admitted_subsets() -> dict[str, Q]:
+    """The categories of ``admission_breakdown`` that a condition on the member can list
+    (not the age bands: those depend on each admission's date)."""
+    m = "member__"
+    subsets = {
+        "women": Q(**{f"{m}gender": choices.Gender.FEMALE}),
+        "ethnic_minorities": ~Q(**{f"{m}ethnicity": choices.Ethnicity.KINH}),
+        "religious": ~Q(**{f"{m}religion": choices.Religion.NONE}),
+        "youth_union": Q(**{f"{m}youth_union_member": True}),
+        "private_business_owners": Q(**{f"{m}private_business_owner": True}),
+        "married_to_foreigners": Q(**{f"{m}married_to_foreigner": True}),
+    }
+    for name, choice, field in (
+        ("occupation", choices.OccupationGroup, "occupation_group"),
+        ("general_education", choices.GeneralEducation, "general_education"),
+        ("professional_level", choices.ProfessionalLevel, "professional_level"),
+        ("academic_title", choices.AcademicTitle, "academic_title"),
+    ):
+        for value in choice.values:
+            subsets[f"{name}:{value}"] = Q(**{f"{m}{field}": value})
+    return subsets
+
+
+ADMITTED_SUBSETS = _admitted_subsets()
+
+
+def flow_events(
+    unit: Unit,
+    start: datetime.date,
+    end: datetime.date,
+    directive: Directive | None,
+    figure: str,
+    subset: str = "",
+) -> QuerySet[Event]:
+    """The events counted in ``figure`` (a FLOW_KINDS name or a GROUPED_FIGURES one) of
+    ``unit_figures(unit, start, end, directive)``, in date order; ``subset`` (one of
+    ADMITTED_SUBSETS) keeps the members of one category of ``admission_breakdown``."""
+    kinds = GROUPED_FIGURES.get(figure) or (FLOW_KINDS[figure],)
+    a = "unit__ancestry__"
+    other_end_inside = UnitAncestry.objects.filter(
+        _valid_on("", OuterRef("effective_date")), unit=OuterRef("other_unit"), ancestor=unit
+    )
+    events = Event.objects.filter(
+        Q(**{f"{a}ancestor": unit}) & _valid_on(a, F("effective_date")),
+        kind__in=kinds,
+        effective_date__gte=start,
+        effective_date__lte=end,
+    ).exclude(Q(kind__in=(K.TRANSFER_IN, K.TRANSFER_OUT)) & Exists(other_end_inside))
+    if directive is not None:
+        events = events.filter(directive=directive)
+    if figure == "struck_off_probationary":
+        events = events.alias(probationary_before=_was_probationary()).filter(
+            probationary_before=True
+        )
+    if subset:
+        events = events.filter(ADMITTED_SUBSETS[subset])
+    return events.order_by("effective_date", "pk")
+
+
+ROLL_FIGURES = ("members_at_start", "members_at_end", "moved_in", "moved_out")
+
+
+def roll_members(
+    unit: Unit, start: datetime.date, end: datetime.date, figure: str
+) -> QuerySet[Membership]:
+    """The roll periods counted in ``figure`` (one of ROLL_FIGURES) of ``unit_figures``."""
+    before = start - datetime.timedelta(days=1)
+    a = "unit__ancestry__"
+    in_range = {"gte": start, "lte": end}
+    condition = {
+        "members_at_start": _valid_on(a, before) & _open_on(before),
+        "members_at_end": _valid_on(a, end) & _open_on(end),
+        "moved_in": Q(**{f"{a}valid_from__{op}": day for op, day in in_range.items()})
+        & _open_before(F(f"{a}valid_from")),
+        "moved_out": Q(**{f"{a}valid_to__{op}": day for op, day in in_range.items()})
+        & _open_before(F(f"{a}valid_to")),
+    }[figure]
+    return Membership.objects.filter(Q(**{f"{a}ancestor": unit}) & condition).order_by(
+        "member__name_sort_key", "pk"
     )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("units/", include("branches.urls")),
     path("members/", include("members.urls")),
+    path("reports/", include("reports.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

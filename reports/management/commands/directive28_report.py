@@ -1,12 +1,21 @@
-"""Figures of a unit for a period, from the command line (for scripts and scheduled exports)."""
+"""Figures of a unit for a period, from the command line (for scripts and scheduled exports).
+
+JSON (the default) prints ``Figures.as_dict()``; ``--format xlsx`` and ``--format pdf`` write the
+same report as the page's downloads (``reports.exports`` and ``reports.renderers``) to
+``--output``. The command sees every unit, as a superuser does.
+"""
 
 import datetime
 import json
+import sys
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone, translation
 
 from branches.models import Unit
 from members.models import Directive
+from reports.exports import build_unit_report
 from reports.figures import unit_figures
 
 USAGE_ERROR = 2
@@ -28,6 +37,20 @@ class Command(BaseCommand):
         "events carried out under one directive."
     )
 
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        """argparse's own refusals (a missing or unknown option) are one line and status 2 too,
+        like the command's."""
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+
+        def one_line_error(message):
+            if parser.called_from_command_line:
+                sys.stderr.write(f"CommandError: {message}\n")
+                sys.exit(USAGE_ERROR)
+            raise CommandError(message, returncode=USAGE_ERROR)
+
+        parser.error = one_line_error
+        return parser
+
     def add_arguments(self, parser):
         parser.add_argument("--unit", required=True, help="the unit's code or exact name")
         parser.add_argument("--from", dest="start", required=True, help="first day, DD/MM/YYYY")
@@ -35,9 +58,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--directive", help="count only events carried out under this directive, e.g. 28-CT/TW"
         )
-        parser.add_argument("--format", default="json", choices=["json"])
+        parser.add_argument("--format", default="json", choices=["json", "xlsx", "pdf"])
+        parser.add_argument(
+            "--output",
+            help="write to this file (required for xlsx and pdf; json goes to stdout without it)",
+        )
 
     def handle(self, *args, **options):
+        output = options["output"]
+        if options["format"] != "json" and not output:
+            raise CommandError(
+                f"--format {options['format']} needs --output FILE", returncode=USAGE_ERROR
+            )
+        if output and not Path(output).resolve().parent.is_dir():
+            raise CommandError(f"no directory for --output {output!r}", returncode=USAGE_ERROR)
         start, end = parse_day(options["start"]), parse_day(options["end"])
         if end < start:
             raise CommandError("--to is before --from", returncode=USAGE_ERROR)
@@ -61,5 +95,24 @@ class Command(BaseCommand):
                     f"no directive {options['directive']!r} (known: {known})",
                     returncode=USAGE_ERROR,
                 )
-        figures = unit_figures(units[0], start, end, directive)
-        self.stdout.write(json.dumps(figures.as_dict(), ensure_ascii=False))
+        if options["format"] == "json":
+            text = json.dumps(
+                unit_figures(units[0], start, end, directive).as_dict(), ensure_ascii=False
+            )
+            if output:
+                Path(output).write_text(text + "\n", encoding="utf-8")
+            else:
+                self.stdout.write(text)
+            return
+        # The documents are Vietnamese whatever the shell's locale.
+        with translation.override("vi"):
+            report = build_unit_report(units[0], start, end, directive)
+            if options["format"] == "pdf":
+                from reports.renderers.pdf import unit_report_pdf
+
+                content = unit_report_pdf(report, today=timezone.localdate())
+            else:
+                from reports.renderers.xlsx import unit_report_xlsx
+
+                content = unit_report_xlsx(report)
+        Path(output).write_bytes(content)
