@@ -139,7 +139,13 @@ class DemoBuilder:
             family = rng.choice(FAMILY)
             middle = rng.choice(MIDDLE_FEMALE if female else MIDDLE_MALE)
             given = rng.choice(GIVEN_FEMALE if female else GIVEN_MALE)
-            extra = rng.choice(["", "", "", rng.choice(MIDDLE_FEMALE if female else MIDDLE_MALE)])
+            # Sometimes a second middle name, never "Thị"/"Văn" twice ("Trần Thị Thị Anh").
+            seconds = [
+                m
+                for m in (MIDDLE_FEMALE if female else MIDDLE_MALE)
+                if m not in (middle, "Thị", "Văn")
+            ]
+            extra = rng.choice(["", "", "", rng.choice(seconds)])
             name = " ".join(p for p in (family, middle, extra, given) if p)
             if fold(name) not in REAL_NAMES and (name not in self.used_names or rng.random() < 0.1):
                 break

@@ -35,3 +35,8 @@ def test_dates_are_dd_mm_yyyy_in_both_languages_and_numbers_follow_the_language(
         with translation.override(language):
             assert formats.date_format(day, "SHORT_DATE_FORMAT") == "05/06/2023"
             assert formats.number_format(3129, force_grouping=True) == number
+
+
+def test_an_english_browser_still_gets_vietnamese_until_the_user_switches(client):
+    page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "Đăng nhập" in page
