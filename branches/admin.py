@@ -23,6 +23,15 @@ admin.site.site_title = _("Quản lý đảng viên Thốt Nốt")
 admin.site.index_title = _("Quản trị dữ liệu")
 
 
+def _superusers_only(request) -> bool:
+    """The admin sees every unit, so it is for system administrators only: staff with model
+    permissions would bypass the role scoping that every other page goes through."""
+    return request.user.is_active and request.user.is_superuser
+
+
+admin.site.has_permission = _superusers_only
+
+
 def shown(value) -> str:
     """``value`` as the admin shows a field's (dates dd/mm/yyyy, "-" for none).
 

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -444,3 +445,14 @@ def test_derived_rows_show_dates_as_staff_write_them(admin_client, data, model):
     dates = [value for value in shown if re.fullmatch(r"[\d/-]*\d[\d/-]*", value)]
     assert dates
     assert all(re.fullmatch(r"\d\d/\d\d/\d{4}", value) for value in dates), dates
+
+
+def test_the_admin_is_for_superusers_only_even_staff_with_every_permission(client, cast):
+    staff = cast.users.board
+    staff.is_staff = True
+    staff.save()
+    staff.user_permissions.set(Permission.objects.all())
+    client.force_login(staff)
+    response = client.get(reverse("admin:members_member_changelist"))
+    assert response.status_code == 302
+    assert reverse("admin:login") in response["Location"]
