@@ -2,6 +2,8 @@
 # (as root, apt-get installs the system packages; as anyone else they are only reported).
 #
 #   make run          install, migrate, load the demo data, serve on http://127.0.0.1:8000
+#   make serve        production-like: collectstatic, migrate, gunicorn on $BIND (127.0.0.1:8000)
+#                     with $WORKERS (3); needs DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS
 #   make test         everything CI runs: lint, format, migrations, collectstatic, then the
 #                     suite on SQLite and again on a throw-away PostgreSQL server
 #   make test-sqlite  the suite on SQLite only (quick)
@@ -48,16 +50,30 @@ PYTEST_OK_IF_EMPTY = || { status=$$?; [ $$status -eq 5 ] \
 	&& echo "make: pytest collected no tests (exit 5); not counted as a failure" >&2 \
 	|| exit $$status; }
 
-.PHONY: help run test test-sqlite system-deps system-deps-run clean distclean \
+.PHONY: help run serve test test-sqlite system-deps system-deps-run clean distclean \
 	sync sync-dev system-deps-app checks collectstatic pytest-sqlite pytest-postgresql
 
 help:
-	@sed -n '1,13s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+	@sed -n '1,15s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
 
 run: sync system-deps-run
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	$(PY) manage.py runserver 127.0.0.1:8000
+
+# Production-like serving (README "Serving and backups"): DEBUG off, static files collected and
+# served by WhiteNoise, gunicorn behind the caller's reverse proxy.
+serve: export DJANGO_DEBUG := false
+serve:
+	@[ -n "$${DJANGO_SECRET_KEY:-}" ] || { echo "make serve: set DJANGO_SECRET_KEY" \
+		"(e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))')" >&2; exit 1; }
+	@[ -n "$${DJANGO_ALLOWED_HOSTS:-}" ] || { echo "make serve: set DJANGO_ALLOWED_HOSTS" \
+		"(comma-separated host names the site answers to)" >&2; exit 1; }
+	$(UV) sync --frozen
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py migrate --noinput
+	exec $(VENV)/bin/gunicorn thotnot_members.wsgi --workers $${WORKERS:-3} \
+		--bind $${BIND:-127.0.0.1:8000}
 
 test: sync-dev system-deps checks collectstatic pytest-sqlite pytest-postgresql
 	@echo "make test: all steps passed"

@@ -51,6 +51,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves the collected static files (compressed, cached forever by hashed name) under
+    # gunicorn; runserver keeps serving them itself in development.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "thotnot_members.middleware.VietnameseFirstLocaleMiddleware",
@@ -186,6 +189,14 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
+
+    # Static files with hashed names and pre-compressed copies, served by WhiteNoise; needs
+    # `collectstatic` first (make serve runs it). Development and tests keep the plain storage,
+    # so they need no manifest.
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
 
     # Warnings and errors (server errors, refused hosts, lockouts) to stderr, for the process
     # manager's journal; nothing is mailed.
