@@ -1,0 +1,36 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from branches.models import Unit
+from members import roster
+from members.models import Member
+
+
+class Command(BaseCommand):
+    help = (
+        "Export the current members (probationary and official) to an Excel (.xlsx) file in "
+        "the shape import_roster reads."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--unit", help="Only this unit's subtree (the unit's code).")
+        parser.add_argument(
+            "--template",
+            action="store_true",
+            help="Write the empty template (headers, instructions, drop-down lists) instead.",
+        )
+
+    def handle(self, *args, file, unit, template, **options):
+        if template:
+            roster.template_workbook().save(file)
+            self.stdout.write(self.style.SUCCESS(f"Đã ghi mẫu nhập liệu vào {file}."))
+            return
+        members = Member.objects.active().vietnamese_order()
+        if unit:
+            try:
+                top = Unit.objects.get(code=unit)
+            except Unit.DoesNotExist:
+                raise CommandError(f"Không có đơn vị mã “{unit}”.") from None
+            members = members.in_units(Unit.objects.under(top))
+        count = roster.export_roster(members, file)
+        self.stdout.write(self.style.SUCCESS(f"Đã xuất {count} đảng viên vào {file}."))
