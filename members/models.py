@@ -23,7 +23,8 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -81,6 +82,22 @@ class MemberQuerySet(models.QuerySet):
         """Accent- and case-insensitive name search ('nguyen van ly' finds 'Nguyễn Văn Lý')."""
         key = fold(text)
         return self.filter(name_folded__contains=key) if key else self
+
+    def with_probation_start(self) -> MemberQuerySet:
+        """Annotate ``probation_start``: the ceremony of the latest (re-)admission among our
+        events, else ``admitted_on`` (members who arrived on probation). Probation ends 12
+        months later (``services.probation_ends`` for one member; this for a list, in the
+        same query)."""
+        latest_ceremony = (
+            Event.objects.filter(member=OuterRef("pk"), kind__in=ADMISSION_KINDS)
+            .order_by("-effective_date", "-pk")
+            .values("ceremony_date")[:1]
+        )
+        return self.annotate(
+            probation_start=Coalesce(
+                Subquery(latest_ceremony, output_field=models.DateField()), F("admitted_on")
+            )
+        )
 
     def vietnamese_order(self) -> MemberQuerySet:
         return self.order_by("name_sort_key", "pk")

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import DateField, F, OuterRef, Subquery
-from django.db.models.functions import Coalesce
-
-from .models import Event, Member, Status
+from .models import Member, Status
 from .services import PROBATION_MONTHS, add_months
 
 
@@ -17,14 +14,9 @@ def probationers_due(user, today: datetime.date, within_days: int = 30) -> list[
 
     The end of probation is ``services.probation_ends``: 12 months after the ceremony of the
     latest (re-)admission, or after ``admitted_on`` for members without one among our events.
-    Here the ceremony date comes from a subquery, so the whole list is one query. Each member
+    ``Member.objects.with_probation_start()`` puts it in the same query as the list. Each member
     gets ``probation_ends`` (a date) and ``overdue`` (the end is already past).
     """
-    latest_ceremony = (
-        Event.objects.filter(member=OuterRef("pk"), kind__in=Event.ADMISSION_KINDS)
-        .order_by("-effective_date", "-pk")
-        .values("ceremony_date")[:1]
-    )
     limit = today + datetime.timedelta(days=within_days)
     # add_months clamps to the month's end (29/02 → 28/02), so a start a few days after
     # ``limit`` minus 12 months may still end by ``limit``: widen the SQL bound, then keep
@@ -33,11 +25,7 @@ def probationers_due(user, today: datetime.date, within_days: int = 30) -> list[
     candidates = (
         Member.objects.visible_to(user)
         .filter(status=Status.PROBATIONARY)
-        .annotate(
-            probation_start=Coalesce(
-                Subquery(latest_ceremony, output_field=DateField()), F("admitted_on")
-            )
-        )
+        .with_probation_start()
         .filter(probation_start__lte=latest_start)
         .select_related("unit")
     )

@@ -22,8 +22,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import DateField, F, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -249,21 +247,11 @@ def _recognition_list(user, today: datetime.date) -> list[Member]:
     """Probationary members in ``user``'s editable scope, with ``probation_ends`` (as
     ``services.probation_ends`` computes it: 12 months after the latest admission's ceremony,
     or after ``admitted_on``), ``deadline`` (30 working days later; holidays not counted) and
-    ``recognition`` (overdue, due, waiting). The ceremony comes from a subquery: one query
-    for the whole list."""
-    latest_ceremony = (
-        Event.objects.filter(member=OuterRef("pk"), kind__in=Event.ADMISSION_KINDS)
-        .order_by("-effective_date", "-pk")
-        .values("ceremony_date")[:1]
-    )
+    ``recognition`` (overdue, due, waiting). One query for the whole list."""
     members = list(
         Member.objects.editable_by(user)
         .filter(status=Status.PROBATIONARY)
-        .annotate(
-            probation_start=Coalesce(
-                Subquery(latest_ceremony, output_field=DateField()), F("admitted_on")
-            )
-        )
+        .with_probation_start()
         .select_related("unit")
     )
     for member in members:
