@@ -589,3 +589,150 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} @ {self.unit_id} ({self.start_date}–{self.end_date or ''})"
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("Chờ kiểm tra")
+    CHECKING = "checking", _("Đang kiểm tra")
+    INVALID = "invalid", _("Có lỗi, chưa nhập")
+    READY = "ready", _("Đã kiểm tra, chờ xác nhận")
+    COMMITTING = "committing", _("Đang ghi")
+    DONE = "done", _("Đã nhập")
+    DISCARDED = "discarded", _("Đã hủy")
+    FAILED = "failed", _("Lỗi hệ thống")
+
+
+class RosterImport(models.Model):
+    """An uploaded roster workbook on its way in: checked first, written only when confirmed.
+
+    The file itself is kept in the database (``content``), so that any app server or worker
+    can read it, and its rows are staged in ``RosterImportRow`` (the preview pages them; the
+    check and the commit stream them), so memory stays bounded whatever the file's size.
+    The workflow lives in ``members.roster``; this model only records where an import stands.
+    """
+
+    Status = ImportStatus
+
+    # Statuses in which a worker is (or is about to be) busy with the import.
+    BUSY_STATUSES = (Status.UPLOADED, Status.CHECKING, Status.COMMITTING)
+
+    file_name = models.CharField(_("tên tệp"), max_length=255)
+    size = models.PositiveIntegerField(_("dung lượng (byte)"))
+    content = models.BinaryField(_("nội dung tệp"), editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người tải lên"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("tải lên lúc"), auto_now_add=True)
+    status = models.CharField(
+        _("trạng thái"), max_length=12, choices=Status.choices, default=Status.UPLOADED
+    )
+    # Problems with the file as a whole (not a workbook, no header row, …): list of strings.
+    file_errors = models.JSONField(_("lỗi của tệp"), default=list, blank=True)
+    # Counts by action and the number of errors, as of the last check or commit.
+    summary = models.JSONField(_("tóm tắt"), default=dict, blank=True)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    checked_at = models.DateTimeField(_("kiểm tra lúc"), null=True, blank=True)
+    committed_at = models.DateTimeField(_("nhập lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lần nhập danh sách")
+        verbose_name_plural = _("lần nhập danh sách")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ImportStatus.values), name="rosterimport_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(committed_at__isnull=True) | Q(status="done"),
+                name="rosterimport_committed_only_done",
+            ),
+        ]
+        indexes = [
+            # A user's latest imports (the import page).
+            models.Index(fields=["created_by", "-created_at"], name="rosterimport_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.created_at:%d/%m/%Y %H:%M})"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("members:roster_import_detail", args=[self.pk])
+
+    @property
+    def is_busy(self) -> bool:
+        return self.status in self.BUSY_STATUSES
+
+
+class RosterImportRow(models.Model):
+    """One data row of an uploaded workbook, parsed, and what the import will do with it."""
+
+    class Sheet(models.TextChoices):
+        MEMBERS = "members", _("Đảng viên")
+        EVENTS = "events", _("Sự kiện")
+
+    class Action(models.TextChoices):
+        NONE = "", _("—")
+        CREATE = "create", _("Thêm mới")
+        UPDATE = "update", _("Cập nhật")
+        UNCHANGED = "unchanged", _("Không đổi")
+        SKIP = "skip", _("Bỏ qua")
+        # Rows of the events sheet
+        NEW_EVENT = "new_event", _("Sự kiện mới")
+        KNOWN_EVENT = "known_event", _("Sự kiện đã có")
+
+    class Decision(models.TextChoices):
+        """What the user chose for a likely duplicate."""
+
+        UNDECIDED = "", _("Chưa chọn")
+        CREATE = "create", _("Người khác: tạo hồ sơ mới")
+        SKIP = "skip", _("Cùng một người: bỏ qua dòng này")
+
+    roster_import = models.ForeignKey(RosterImport, on_delete=models.CASCADE, related_name="rows")
+    sheet = models.CharField(max_length=8, choices=Sheet.choices)
+    number = models.PositiveIntegerField(_("dòng"))
+    # The member a row is about, within the file: "c:<CCCD>", "p:<party card>" or "r:<row>".
+    key = models.CharField(max_length=40)
+    values = models.JSONField(default=dict)  # parsed cells by column key (dates as ISO text)
+    action = models.CharField(max_length=12, choices=Action.choices, blank=True)
+    member = models.ForeignKey(
+        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    member_version = models.PositiveIntegerField(null=True, blank=True)
+    changes = models.JSONField(default=dict, blank=True)  # column key -> [old, new]
+    duplicate_of = models.CharField(max_length=300, blank=True)
+    decision = models.CharField(max_length=8, choices=Decision.choices, blank=True)
+    errors = models.JSONField(default=list, blank=True)  # [[column header, message], ...]
+    error_count = models.PositiveIntegerField(default=0)  # len(errors), for filtering
+    notes = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("dòng nhập danh sách")
+        verbose_name_plural = _("dòng nhập danh sách")
+        ordering = ["roster_import", "sheet", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["roster_import", "sheet", "number"], name="rosterimportrow_unique_row"
+            ),
+            models.CheckConstraint(
+                condition=Q(sheet__in=["members", "events"]), name="rosterimportrow_sheet_valid"
+            ),
+        ]
+        indexes = [
+            # A member's rows of the events sheet, fetched a chunk of members at a time.
+            models.Index(fields=["roster_import", "key"], name="rosterimportrow_key_idx"),
+            # The preview's lists: rows with errors, by action.
+            models.Index(
+                fields=["roster_import", "error_count", "action"], name="rosterimportrow_list_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_sheet_display()}!{self.number}"

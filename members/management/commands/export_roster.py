@@ -7,30 +7,33 @@ from members.models import Member
 
 class Command(BaseCommand):
     help = (
-        "Export the current members (probationary and official) to an Excel (.xlsx) file in "
-        "the shape import_roster reads."
+        "Export member records and their events to an Excel (.xlsx) file in the shape "
+        "import_roster reads (every record, current members or not, unless --current)."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("file")
-        parser.add_argument("--unit", help="Only this unit's subtree (the unit's code).")
+        parser.add_argument("--unit", help="Only the records kept in this unit's subtree (code).")
+        parser.add_argument("--current", action="store_true", help="Only current members.")
         parser.add_argument(
             "--template",
             action="store_true",
             help="Write the empty template (headers, instructions, drop-down lists) instead.",
         )
 
-    def handle(self, *args, file, unit, template, **options):
+    def handle(self, *args, file, unit, current, template, **options):
         if template:
             roster.template_workbook().save(file)
             self.stdout.write(self.style.SUCCESS(f"Đã ghi mẫu nhập liệu vào {file}."))
             return
-        members = Member.objects.active().vietnamese_order()
+        members = Member.objects.vietnamese_order()
+        if current:
+            members = members.active()
         if unit:
             try:
                 top = Unit.objects.get(code=unit)
             except Unit.DoesNotExist:
                 raise CommandError(f"Không có đơn vị mã “{unit}”.") from None
-            members = members.in_units(Unit.objects.under(top))
+            members = members.filter(record_unit__in=Unit.objects.under(top))
         count = roster.export_roster(members, file)
         self.stdout.write(self.style.SUCCESS(f"Đã xuất {count} đảng viên vào {file}."))

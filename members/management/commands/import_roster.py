@@ -1,8 +1,7 @@
-import contextlib
-
 from django.core.management.base import BaseCommand, CommandError
 
 from members import roster
+from members.models import RosterImportRow
 
 
 class Command(BaseCommand):
@@ -16,34 +15,47 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Check the file; never write anything."
         )
+        parser.add_argument(
+            "--duplicates",
+            choices=[RosterImportRow.Decision.CREATE, RosterImportRow.Decision.SKIP],
+            default="",
+            help="What to do with rows that look like a person already known (same name "
+            "without accents and date of birth): create a new record, or skip the row. "
+            "Without it, an import that finds such rows writes nothing and lists them.",
+        )
 
-    def handle(self, *args, file, dry_run, **options):
-        preview = roster.read_roster(file)
-        if preview.ok:
-            # On a RosterError the errors are on the preview, and nothing was written.
-            with contextlib.suppress(roster.RosterError):
-                roster.commit_roster(preview, dry_run=dry_run)
-        if preview.rows:
-            self._summary(preview)
-        if not preview.ok:
-            for error in preview.errors:
-                self.stderr.write(str(error))
+    def handle(self, *args, file, dry_run, duplicates, **options):
+        try:
+            ri = roster.import_file(file, dry_run=dry_run, duplicates=duplicates)
+        except FileNotFoundError:
+            raise CommandError(f"Không có tệp {file}.") from None
+        except roster.RosterError as refused:
+            for message in refused.messages:
+                self.stderr.write(message)
+            self._summary(refused.roster_import)
             raise CommandError(
-                f"{len(preview.errors)} lỗi; không ghi gì vào cơ sở dữ liệu.", returncode=1
-            )
+                f"{len(refused.messages)} lỗi; không ghi gì vào cơ sở dữ liệu.", returncode=1
+            ) from None
+        self._summary(ri)
         if dry_run:
             self.stdout.write("Chạy thử (--dry-run): không ghi gì vào cơ sở dữ liệu.")
         else:
             self.stdout.write(self.style.SUCCESS("Đã nhập xong."))
 
-    def _summary(self, preview: roster.Preview) -> None:
-        s = preview.summary()
+    def _summary(self, ri) -> None:
+        if ri is None or not ri.summary:
+            return
+        s = ri.summary
         self.stdout.write(
-            f"Thêm mới: {s[roster.CREATE]} · Cập nhật: {s[roster.UPDATE]} · "
-            f"Không đổi: {s[roster.UNCHANGED]} · Nghi trùng: {s['duplicates']}"
+            f"Thêm mới: {s['create']} · Cập nhật: {s['update']} · Không đổi: {s['unchanged']} · "
+            f"Bỏ qua: {s['skip']} · Sự kiện mới: {s['new_events']} · "
+            f"Sự kiện đã có: {s['known_events']} · Nghi trùng: {s['duplicates']}"
         )
-        for row in preview.rows:
-            if row.duplicate_of:
-                self.stdout.write(f"{preview.sheet}!{row.number}: nghi trùng: {row.duplicate_of}")
+        rows = ri.rows.filter(sheet=RosterImportRow.Sheet.MEMBERS).exclude(duplicate_of="")
+        actions = [RosterImportRow.Action.CREATE, RosterImportRow.Action.SKIP]
+        for row in rows.filter(action__in=actions).order_by("number"):
+            where = f"{roster.MEMBERS_SHEET}!{row.number}"
+            self.stdout.write(f"{where}: nghi trùng: {row.duplicate_of}")
+        for row in ri.rows.exclude(notes=[]).order_by("sheet", "number"):
             for note in row.notes:
-                self.stdout.write(f"{preview.sheet}!{row.number}: {note}")
+                self.stdout.write(f"{roster.MEMBERS_SHEET}!{row.number}: {note}")

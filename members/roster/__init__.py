@@ -1,0 +1,49 @@
+"""Rosters as Excel workbooks, in and out: the boards keep their rolls in Excel.
+
+- ``columns``: the workbook's shape (two sheets, "Đảng viên" and "Sự kiện") and how a cell
+  is read;
+- ``workbook``: the empty template and the export in the same shape;
+- ``importing``: stage an uploaded file, check it (nothing written), commit it (all or nothing).
+
+The staff's upload pages (``members.views.imports``), the background tasks
+(``members.tasks``) and the commands (``import_roster``, ``export_roster``) all go through
+the functions named here.
+"""
+
+from .columns import EVENT_COLUMNS, EVENTS_SHEET, GUIDE_SHEET, MEMBER_COLUMNS, MEMBERS_SHEET
+from .importing import (
+    MAX_BYTES,
+    MAX_ROWS,
+    RosterError,
+    check,
+    commit,
+    create_import,
+    decide_duplicates,
+    error_messages,
+    import_file,
+    stage,
+    summarize,
+)
+from .workbook import export_roster, roster_rows, template_workbook
+
+__all__ = [
+    "EVENTS_SHEET",
+    "EVENT_COLUMNS",
+    "GUIDE_SHEET",
+    "MAX_BYTES",
+    "MAX_ROWS",
+    "MEMBERS_SHEET",
+    "MEMBER_COLUMNS",
+    "RosterError",
+    "check",
+    "commit",
+    "create_import",
+    "decide_duplicates",
+    "error_messages",
+    "export_roster",
+    "import_file",
+    "roster_rows",
+    "stage",
+    "summarize",
+    "template_workbook",
+]
