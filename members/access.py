@@ -23,3 +23,17 @@ def get_member(user, pk: int, *, for_edit: bool = False) -> Member:
     if for_edit and not may_edit_member(user, member):
         raise PermissionDenied
     return member
+
+
+def get_roster_import(user, pk: int):
+    """An uploaded roster as its uploader (or a superuser) may see it: 404 for anyone else.
+    The file's bytes are left in the database (``defer``): pages never need them."""
+    from .models import RosterImport
+
+    imports = RosterImport.objects.defer("content").select_related("created_by")
+    if not user.is_superuser:
+        imports = imports.filter(created_by=user)
+    found = imports.filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found

@@ -502,3 +502,31 @@ class ReadmitForm(EntryForm):
 
     cell_scopes = {"unit": "enter"}
     fieldsets = ((_("Kết nạp lại"), ("unit", "ceremony_date", "sponsors", *DECISION_FIELDS)),)
+
+
+class RosterUploadForm(forms.Form):
+    """A roster workbook to check; its contents are judged by ``members.roster``."""
+
+    file = forms.FileField(
+        label=_("Tệp Excel (.xlsx)"),
+        help_text=_("Theo mẫu nhập liệu; tối đa 20 MB, 100.000 dòng mỗi trang."),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        ),
+    )
+
+    def clean_file(self):
+        from . import roster
+
+        upload = self.cleaned_data["file"]
+        if upload.size > roster.MAX_BYTES:
+            raise ValidationError(
+                _("Tệp quá lớn (%(size)s MB); giới hạn là %(limit)s MB.")
+                % {
+                    "size": f"{upload.size / 1024 / 1024:.1f}".replace(".", ","),
+                    "limit": roster.MAX_BYTES // (1024 * 1024),
+                }
+            )
+        return upload

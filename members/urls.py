@@ -19,4 +19,13 @@ urlpatterns = [
     path("<int:pk>/exempt/", views.member_exempt, name="member_exempt"),
     path("<int:pk>/restore/", views.member_restore, name="member_restore"),
     path("<int:pk>/readmit/", views.member_readmit, name="member_readmit"),
+    # rosters in and out as Excel workbooks
+    path("imports/", views.roster_import_list, name="roster_import_list"),
+    path("imports/template.xlsx", views.roster_template, name="roster_template"),
+    path("imports/<int:pk>/", views.roster_import_detail, name="roster_import_detail"),
+    path("imports/<int:pk>/decide/", views.roster_import_decide, name="roster_import_decide"),
+    path("imports/<int:pk>/confirm/", views.roster_import_confirm, name="roster_import_confirm"),
+    path("imports/<int:pk>/recheck/", views.roster_import_recheck, name="roster_import_recheck"),
+    path("imports/<int:pk>/discard/", views.roster_import_discard, name="roster_import_discard"),
+    path("export/<slug:code>.xlsx", views.roster_export, name="roster_export"),
 ]

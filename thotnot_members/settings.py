@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "branches",
     "members",
     "reports",
@@ -86,6 +88,16 @@ TEMPLATES = [
 ]
 
 WSGI_APPLICATION = "thotnot_members.wsgi.application"
+
+# Background work (checking and writing uploaded rosters) goes through django-tasks. The
+# database backend queues it in the database for `python manage.py db_worker`, which `make run`
+# and `make serve` start; DJANGO_TASKS=immediate runs each task inside the request that asks
+# for it (the tests do so).
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[os.environ.get("DJANGO_TASKS", "database")]}}
 
 # SQLite is the embedded default; PostgreSQL is selected with DATABASE_URL
 # (e.g. postgres://user:pass@127.0.0.1:5432/thotnot).

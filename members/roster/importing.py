@@ -559,7 +559,9 @@ class _Run:
         people = self._people_like(chunk, values, by_cid, by_card)
 
         for row in chunk:
-            before = (row.action, row.member_id, row.member_version)
+            # What the check planned (a skip is the user's decision on a planned creation).
+            planned = Action.CREATE if row.action == Action.SKIP else row.action
+            before = (planned, row.member_id, row.member_version)
             v = values[row.pk]
             row.notes, row.changes = [], {}
             member = by_cid.get(v.get("citizen_id"))
@@ -1171,7 +1173,7 @@ def commit(ri: RosterImport, *, dry_run: bool = False) -> dict[str, int]:
     errors on the rows, the import INVALID) when anything refuses. ``dry_run``: everything,
     then roll back."""
     user = ri.created_by
-    if ri.status != Status.READY:
+    if ri.status not in (Status.READY, Status.COMMITTING):  # COMMITTING: confirmed, queued
         raise RosterError([_("Tệp chưa được kiểm tra xong hoặc còn lỗi.")], ri)
     if summarize(ri)["undecided"]:
         raise RosterError([_("Còn dòng nghi trùng chưa chọn cách xử lý.")], ri)

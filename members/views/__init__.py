@@ -1,4 +1,4 @@
-"""Member pages: browsing (``browse``) and data entry (``entry``)."""
+"""Member pages: browsing (``browse``), data entry (``entry``), rosters in and out (``imports``)."""
 
 from .browse import home, member_detail, member_list
 from .entry import (
@@ -13,6 +13,16 @@ from .entry import (
     member_transfer,
     member_transfer_in,
     recognition_due,
+)
+from .imports import (
+    roster_export,
+    roster_import_confirm,
+    roster_import_decide,
+    roster_import_detail,
+    roster_import_discard,
+    roster_import_list,
+    roster_import_recheck,
+    roster_template,
 )
 
 __all__ = [
@@ -30,4 +40,12 @@ __all__ = [
     "member_transfer",
     "member_transfer_in",
     "recognition_due",
+    "roster_export",
+    "roster_import_confirm",
+    "roster_import_decide",
+    "roster_import_detail",
+    "roster_import_discard",
+    "roster_import_list",
+    "roster_import_recheck",
+    "roster_template",
 ]

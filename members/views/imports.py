@@ -1,0 +1,300 @@
+"""Importing rosters in the browser: upload, see what the file would do, decide, confirm.
+
+The work itself is ``members.roster``'s, run in the background (``members.tasks``): the upload
+page stores the file and queues its check; the import's page shows the progress, then the
+preview (rows to create, update, leave unchanged, events, likely duplicates, every error with
+sheet, row and column), the user decides each likely duplicate and confirms; the commit is
+queued and written all or nothing. Board and grassroots-office staff only, each seeing their
+own uploads; what a file may touch is limited to their units by the check itself.
+"""
+
+from __future__ import annotations
+
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from branches.access import get_unit
+from branches.models import Unit
+
+from .. import roster, tasks
+from ..access import get_roster_import
+from ..forms import RosterUploadForm
+from ..models import Member, RosterImport, RosterImportRow
+from ..roster.columns import EventAction, decode, from_json
+from .entry import _require_editor
+
+PAGE_SIZE = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+Row = RosterImportRow
+Status = RosterImport.Status
+MEMBERS, EVENTS = Row.Sheet.MEMBERS, Row.Sheet.EVENTS
+DUPLICATE = Q(sheet=MEMBERS, action__in=[Row.Action.CREATE, Row.Action.SKIP]) & ~Q(duplicate_of="")
+
+# The preview's lists: key -> (label, the summary's count, which rows).
+LISTS = {
+    "errors": (gettext_lazy("Lỗi"), "error_rows", Q(error_count__gt=0)),
+    "duplicates": (gettext_lazy("Nghi trùng"), "duplicates", DUPLICATE),
+    "create": (gettext_lazy("Thêm mới"), "create", Q(sheet=MEMBERS, action=Row.Action.CREATE)),
+    "update": (gettext_lazy("Cập nhật"), "update", Q(sheet=MEMBERS, action=Row.Action.UPDATE)),
+    "unchanged": (
+        gettext_lazy("Không đổi"),
+        "unchanged",
+        Q(sheet=MEMBERS, action=Row.Action.UNCHANGED),
+    ),
+    "new_events": (
+        gettext_lazy("Sự kiện mới"),
+        "new_events",
+        Q(sheet=EVENTS, action=Row.Action.NEW_EVENT),
+    ),
+    "known_events": (
+        gettext_lazy("Sự kiện đã có"),
+        "known_events",
+        Q(sheet=EVENTS, action=Row.Action.KNOWN_EVENT),
+    ),
+    "skip": (gettext_lazy("Bỏ qua"), "skip", Q(action=Row.Action.SKIP)),
+}
+
+
+def _queue(task, ri: RosterImport) -> None:
+    """Enqueue once this request's writes are committed (the worker must see them)."""
+    transaction.on_commit(lambda: task.enqueue(ri.pk))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def roster_import_list(request: HttpRequest) -> HttpResponse:
+    """Upload a roster (the check is queued at once), and the user's latest uploads."""
+    _require_editor(request.user)
+    posted = request.method == "POST"
+    form = RosterUploadForm(request.POST if posted else None, request.FILES if posted else None)
+    if posted and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = b"".join(upload.chunks())
+        with transaction.atomic():
+            ri = roster.create_import(data, file_name=upload.name, user=request.user)
+            _queue(tasks.check_roster_import, ri)
+        return redirect(ri)
+    imports = (
+        RosterImport.objects.filter(created_by=request.user)
+        .defer("content")
+        .order_by("-created_at", "-pk")[:20]
+    )
+    return render(
+        request, "members/imports/import_list.html", {"form": form, "imports": list(imports)}
+    )
+
+
+@login_required
+@require_safe
+def roster_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Where an import stands; once checked, its rows list by list, 50 a page."""
+    _require_editor(request.user)
+    ri = get_roster_import(request.user, pk)
+    summary = ri.summary or {}
+    show = request.GET.get("show")
+    if show not in LISTS:
+        show = next(
+            (
+                key
+                for key, count in (
+                    ("errors", "error_rows"),
+                    ("duplicates", "undecided"),
+                    ("create", "create"),
+                    ("update", "update"),
+                    ("new_events", "new_events"),
+                )
+                if summary.get(count)
+            ),
+            "unchanged",
+        )
+    page = None
+    if not ri.is_busy and ri.status not in (Status.DISCARDED, Status.FAILED):
+        rows = ri.rows.filter(LISTS[show][2]).select_related("member").order_by("sheet", "number")
+        page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+        _for_display(page.object_list)
+    tabs = [
+        {"key": key, "label": label, "count": summary.get(count, 0), "current": key == show}
+        for key, (label, count, _rows) in LISTS.items()
+        if summary.get(count) or key == show
+    ]
+    return render(
+        request,
+        "members/imports/import_detail.html",
+        {
+            "ri": ri,
+            "summary": summary,
+            "show": show,
+            "tabs": tabs,
+            "page": page,
+            "decisions": Row.Decision.choices[1:],
+            "sheet_titles": {MEMBERS: roster.MEMBERS_SHEET, EVENTS: roster.EVENTS_SHEET},
+            "may_confirm": ri.status == Status.READY and not summary.get("undecided"),
+            "may_recheck": ri.status in (Status.INVALID, Status.FAILED, Status.READY),
+            "may_discard": ri.status in (Status.INVALID, Status.FAILED, Status.READY),
+        },
+    )
+
+
+def _for_display(rows) -> None:
+    """What the preview shows of each staged row, in the interface's language and dates."""
+    titles = {MEMBERS: roster.MEMBERS_SHEET, EVENTS: roster.EVENTS_SHEET}
+    columns = {c.key: c for c in roster.MEMBER_COLUMNS}
+    actions = dict(EventAction.choices)
+    for row in rows:
+        values = decode(row.sheet, row.values)
+        row.sheet_title = titles[row.sheet]
+        row.name = values.get("full_name", "")
+        row.ident = values.get("citizen_id") or values.get("party_card_no", "")
+        row.unit_code = values.get("unit_code", "")
+        row.decision_no = values.get("decision_no", "")
+        row.date_of_birth = values.get("date_of_birth")
+        row.effective_date = values.get("effective_date")
+        row.action_label = actions.get(values.get("action"), "")
+        row.changes_shown = [
+            (columns[key].header, _shown(columns[key], old), _shown(columns[key], new))
+            for key, (old, new) in row.changes.items()
+        ]
+
+
+def _shown(column, value) -> str:
+    if value in (None, ""):
+        return ""
+    value = from_json(column, value)
+    if column.kind == "code":
+        return str(column.choices(value).label)
+    if column.kind == "bool":
+        return _("Có") if value else _("Không")
+    if column.kind == "date":
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+def _refresh_summary(ri: RosterImport) -> None:
+    ri.summary = roster.summarize(ri)
+    RosterImport.objects.filter(pk=ri.pk).update(summary=ri.summary)
+
+
+@login_required
+@require_POST
+def roster_import_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the user's decision on likely duplicates: these rows, or all still undecided."""
+    _require_editor(request.user)
+    ri = get_roster_import(request.user, pk)
+    if ri.status != Status.READY:
+        messages.error(request, _("Chỉ chọn được khi tệp đã kiểm tra xong và chưa nhập."))
+        return redirect(ri)
+    allowed = {value for value, _label in Row.Decision.choices[1:]}
+    duplicates = ri.rows.filter(DUPLICATE)
+    everyone = request.POST.get("all")
+    with transaction.atomic():
+        if everyone in allowed:
+            duplicates.filter(decision="").update(decision=everyone)
+        else:
+            chosen: dict[str, list[int]] = {value: [] for value in allowed}
+            for key, value in request.POST.items():
+                if key.startswith("row-") and key[4:].isdigit() and value in allowed:
+                    chosen[value].append(int(key[4:]))
+            for value, ids in chosen.items():
+                if ids:
+                    duplicates.filter(pk__in=ids).update(decision=value)
+        # A skipped row is not created; the plan says so at the commit, and the lists now.
+        duplicates.filter(decision=Row.Decision.SKIP).update(action=Row.Action.SKIP)
+        duplicates.filter(decision=Row.Decision.CREATE).update(action=Row.Action.CREATE)
+        _refresh_summary(ri)
+    messages.success(request, _("Đã lưu lựa chọn."))
+    return redirect(f"{ri.get_absolute_url()}?show=duplicates")
+
+
+@login_required
+@require_POST
+def roster_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queue the commit, once: a second click finds the import no longer READY."""
+    _require_editor(request.user)
+    ri = get_roster_import(request.user, pk)
+    if (ri.summary or {}).get("undecided"):
+        messages.error(request, _("Còn dòng nghi trùng chưa chọn cách xử lý."))
+        return redirect(f"{ri.get_absolute_url()}?show=duplicates")
+    with transaction.atomic():
+        started = RosterImport.objects.filter(pk=ri.pk, status=Status.READY).update(
+            status=Status.COMMITTING
+        )
+        if started:
+            _queue(tasks.commit_roster_import, ri)
+    if not started:
+        messages.error(request, _("Tệp này không còn chờ xác nhận."))
+    return redirect(ri)
+
+
+@login_required
+@require_POST
+def roster_import_recheck(request: HttpRequest, pk: int) -> HttpResponse:
+    """Check the same file again (after the database changed, or the check failed)."""
+    _require_editor(request.user)
+    ri = get_roster_import(request.user, pk)
+    with transaction.atomic():
+        queued = RosterImport.objects.filter(
+            pk=ri.pk, status__in=[Status.INVALID, Status.FAILED, Status.READY]
+        ).update(status=Status.UPLOADED, rows_done=0)
+        if queued:
+            _queue(tasks.check_roster_import, ri)
+    return redirect(ri)
+
+
+@login_required
+@require_POST
+def roster_import_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    """Drop an import that will not be committed: its file and rows are deleted."""
+    _require_editor(request.user)
+    ri = get_roster_import(request.user, pk)
+    with transaction.atomic():
+        dropped = RosterImport.objects.filter(
+            pk=ri.pk, status__in=[Status.INVALID, Status.FAILED, Status.READY]
+        ).update(status=Status.DISCARDED, content=b"", summary={})
+        if dropped:
+            ri.rows.all().delete()
+    if dropped:
+        messages.success(request, _("Đã hủy tệp “%(name)s”.") % {"name": ri.file_name})
+    return redirect("members:roster_import_list")
+
+
+def _xlsx(workbook_bytes: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(workbook_bytes, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+@require_safe
+def roster_template(request: HttpRequest) -> HttpResponse:
+    _require_editor(request.user)
+    out = io.BytesIO()
+    roster.template_workbook().save(out)
+    return _xlsx(out.getvalue(), "mau-nhap-danh-sach-dang-vien.xlsx")
+
+
+@login_required
+@require_safe
+def roster_export(request: HttpRequest, code: str) -> HttpResponse:
+    """The records kept in a unit's subtree (within the user's scope), in the import's shape."""
+    _require_editor(request.user)
+    unit = get_unit(request.user, code)
+    members = Member.objects.visible_to(request.user).filter(
+        record_unit__in=Unit.objects.under(unit)
+    )
+    if request.GET.get("current"):
+        members = members.active()
+    out = io.BytesIO()
+    roster.export_roster(members.vietnamese_order(), out)
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    return _xlsx(out.getvalue(), f"danh-sach-{unit.code}-{stamp}.xlsx")
