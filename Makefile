@@ -2,8 +2,10 @@
 # (as root, apt-get installs the system packages; as anyone else they are only reported).
 #
 #   make run          install, migrate, load the demo data, serve on http://127.0.0.1:8000
+#                     (with a background worker for roster imports)
 #   make serve        production-like: collectstatic, migrate, gunicorn on $BIND (127.0.0.1:8000)
-#                     with $WORKERS (3); needs DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS
+#                     with $WORKERS (3) and a background worker; needs DJANGO_SECRET_KEY and
+#                     DJANGO_ALLOWED_HOSTS
 #   make test         everything CI runs: lint, format, migrations, collectstatic, then the
 #                     suite on SQLite and again on a throw-away PostgreSQL server
 #   make test-sqlite  the suite on SQLite only (quick)
@@ -54,12 +56,12 @@ PYTEST_OK_IF_EMPTY = || { status=$$?; [ $$status -eq 5 ] \
 	sync sync-dev system-deps-app checks collectstatic pytest-sqlite pytest-postgresql
 
 help:
-	@sed -n '1,15s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+	@sed -n '1,17s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
 
 run: sync system-deps-run
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	bash scripts/with_worker.sh $(PY) $(PY) manage.py runserver 127.0.0.1:8000
 
 # Production-like serving (README "Serving and backups"): DEBUG off, static files collected and
 # served by WhiteNoise, gunicorn behind the caller's reverse proxy.
@@ -72,8 +74,8 @@ serve:
 	$(UV) sync --frozen
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py migrate --noinput
-	exec $(VENV)/bin/gunicorn thotnot_members.wsgi --workers $${WORKERS:-3} \
-		--bind $${BIND:-127.0.0.1:8000}
+	bash scripts/with_worker.sh $(PY) $(VENV)/bin/gunicorn thotnot_members.wsgi \
+		--workers $${WORKERS:-3} --bind $${BIND:-127.0.0.1:8000}
 
 test: sync-dev system-deps checks collectstatic pytest-sqlite pytest-postgresql
 	@echo "make test: all steps passed"

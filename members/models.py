@@ -707,6 +707,10 @@ class RosterImportRow(models.Model):
     )
     member_version = models.PositiveIntegerField(null=True, blank=True)
     changes = models.JSONField(default=dict, blank=True)  # column key -> [old, new]
+    # A likely duplicate: the earlier row of the file with the same person (found while
+    # staging), and the message the preview shows (set by the plan, which also looks at the
+    # members already recorded).
+    duplicate_row = models.PositiveIntegerField(null=True, blank=True)
     duplicate_of = models.CharField(max_length=300, blank=True)
     decision = models.CharField(max_length=8, choices=Decision.choices, blank=True)
     errors = models.JSONField(default=list, blank=True)  # [[column header, message], ...]

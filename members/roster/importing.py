@@ -172,7 +172,7 @@ class _Stager:
         self.buffer: list[RosterImportRow] = []
         self.members_by_cid: dict[str, str] = {}
         self.members_by_card: dict[str, str] = {}
-        self.first_row_of: dict[tuple[str, str], dict[str, int]] = {}
+        self.first_row_of: dict[tuple[str, str], int] = {}
         self.same_person: dict[tuple[str, str], int] = {}
         self.count = 0
 
@@ -279,7 +279,7 @@ class _Stager:
         v = row.values
         for key, seen in (("citizen_id", "cid"), ("party_card_no", "card")):
             if key in v:
-                first = self.first_row_of.setdefault((seen, v[key]), {"row": row.number})["row"]
+                first = self.first_row_of.setdefault((seen, v[key]), row.number)
                 if first != row.number:
                     message = _("Trùng với dòng %(row)s của tệp.") % {"row": first}
                     row.errors.append([header(Sheet.MEMBERS, key), message])
@@ -297,9 +297,7 @@ class _Stager:
             person = (fold(v["full_name"]), v["date_of_birth"])
             first = self.same_person.setdefault(person, row.number)
             if first != row.number:
-                row.duplicate_of = _("Trùng họ tên và ngày sinh với dòng %(row)s của tệp.") % {
-                    "row": first
-                }
+                row.duplicate_row = first
 
     def _event_key(self, row: RosterImportRow) -> None:
         v = row.values
@@ -614,14 +612,19 @@ class _Run:
 
     def _plan_new(self, row, v, units, editable, people) -> None:
         row.member_id, row.member_version = None, None
+        like = None
         if "full_name" in v and "date_of_birth" in v:
             like = people.get((fold(v["full_name"]), v["date_of_birth"]))
-            if like is not None:
-                row.duplicate_of = _(
-                    "Trùng họ tên và ngày sinh với hồ sơ “%(member)s” (mã %(pk)s)."
-                ) % {"member": like, "pk": like.pk}
-            elif row.duplicate_of.startswith(_("Trùng họ tên và ngày sinh với hồ sơ")):
-                row.duplicate_of = ""  # that record has gone since the check
+        if like is not None:
+            row.duplicate_of = _(
+                "Trùng họ tên và ngày sinh với hồ sơ “%(member)s” (mã %(pk)s)."
+            ) % {"member": like, "pk": like.pk}
+        elif row.duplicate_row is not None:
+            row.duplicate_of = _("Trùng họ tên và ngày sinh với dòng %(row)s của tệp.") % {
+                "row": row.duplicate_row
+            }
+        else:
+            row.duplicate_of = ""
         row.action = Action.SKIP if row.decision == row.Decision.SKIP else Action.CREATE
         if row.action == Action.SKIP:
             return

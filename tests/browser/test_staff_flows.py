@@ -107,3 +107,36 @@ def test_the_cell_secretary_sees_only_that_cell(page: Page, live_server, cast, s
     assert response.status == 404
     response = page.goto(f"{live_server.url}/members/{cast.members.b.pk}/edit/")
     assert response.status == 403
+
+
+def test_the_office_imports_a_roster_fixing_the_file_after_the_preview(
+    page: Page, live_server, cast, screenshot, tmp_path
+):
+    from members.models import Member
+    from tests.members.roster_files import book, member
+
+    bad = book(tmp_path / "sai.xlsx", [member(), member(citizen_id="0921", full_name="Lê Văn Sai")])
+    good = book(
+        tmp_path / "dung.xlsx",
+        [member(), member(citizen_id="092185000002", full_name="Lê Văn Đúng", gender="Nam")],
+    )
+    sign_in(page, live_server, "office")
+    page.click("text=Nhập từ Excel")
+    expect(page.locator("h1")).to_contain_text("Nhập danh sách")
+    page.set_input_files('input[type="file"]', str(bad))
+    page.click('main button[type="submit"]')
+    expect(page.locator("main")).to_contain_text("Đảng viên!3")
+    expect(page.locator("main")).to_contain_text("Số CCCD gồm đúng 12 chữ số.")
+    screenshot(page, "import-errors")
+    assert not Member.objects.filter(full_name__startswith="Lê Văn").exists()
+
+    page.click("text=Tải lên tệp khác")
+    page.set_input_files('input[type="file"]', str(good))
+    page.click('main button[type="submit"]')
+    confirm = page.get_by_role("button", name=re.compile("Xác nhận: ghi 2 đảng viên mới"))
+    expect(confirm).to_be_visible()
+    screenshot(page, "import-preview")
+    confirm.click()
+    expect(page.locator("main")).to_contain_text("Đã nhập xong.")
+    screenshot(page, "import-done")
+    assert Member.objects.filter(full_name="Lê Văn Đúng", unit=cast.tree.cell_a).exists()
