@@ -34,7 +34,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
@@ -348,6 +348,8 @@ def stage(roster_import: RosterImport) -> bool:
                 raise _FileRefused(_("Tệp không có dòng đảng viên nào."))
     except _FileRefused as refused:
         ri.file_errors = [str(refused)]
+    except DatabaseError:
+        raise  # ours, not the file's: the import is marked failed
     except Exception:  # a broken sheet inside a valid archive fails only while streaming
         logger.warning("roster import %s: unreadable sheet", ri.pk, exc_info=True)
         ri.file_errors = [_("Tệp bị hỏng: không đọc được trang tính.")]
@@ -658,13 +660,13 @@ class _Run:
         elif admission:
             if "admitted_on" not in v:
                 message = _("Cần ghi ngày vào Đảng (ngày quyết định kết nạp).")
-                self._error(row, "admitted_on", message)
+                self._require(row, "admitted_on", message)
         elif arrival:
             for key in ("origin", "arrived_on", "arrival_no", "admitted_on"):
                 if key not in v:
-                    self._error(row, key, _("Cần nhập ô này cho đảng viên chuyển đến."))
+                    self._require(row, key, _("Cần nhập ô này cho đảng viên chuyển đến."))
         else:
-            self._error(
+            self._require(
                 row,
                 "admission_no",
                 _(
@@ -673,7 +675,7 @@ class _Run:
                 ),
             )
         if "recognition_no" in v and "recognized_on" not in v:
-            self._error(row, "recognized_on", _("Có số quyết định công nhận nhưng thiếu ngày."))
+            self._require(row, "recognized_on", _("Có số quyết định công nhận nhưng thiếu ngày."))
 
     def _plan_existing(self, row, v, member: Member, may_edit: set[int], units) -> None:
         row.member_id, row.member_version = member.pk, member.version
@@ -746,7 +748,7 @@ class _Run:
                         % {"unit": units[code]},
                     )
             elif _TO_UNIT.get(action) and not code:
-                self._error(row, "unit_code", _("Cần ghi mã chi bộ đến."))
+                self._require(row, "unit_code", _("Cần ghi mã chi bộ đến."))
             if v.get("directive") and v["directive"] not in self.directives:
                 self._error(
                     row, "directive", _("Không có chỉ thị “%(code)s”.") % {"code": v["directive"]}
@@ -795,6 +797,11 @@ class _Run:
         column = header(row.sheet, key) if key else ""
         if [column, message] not in row.errors:
             row.errors.append([column, message])
+
+    def _require(self, row: RosterImportRow, key: str, message: str) -> None:
+        """A blank cell that the row needs; unless that cell was already unreadable."""
+        if not any(e[0] == header(row.sheet, key) for e in row.errors):
+            self._error(row, key, message)
 
     def _stale(self, row: RosterImportRow) -> None:
         self.stale = True
@@ -1004,6 +1011,8 @@ class _Run:
                         result = self._step(item, member)
                         member = result if isinstance(result, Member) else member
                         member.refresh_from_db()
+                    if row is not None and row.member_id is None and self.commit:
+                        row.member = member  # the preview links the new record
                 except _Refused as refused:
                     self._error(refused.row, refused.column, refused.message)
                     transaction.set_rollback(True)
