@@ -16,7 +16,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from branches.admin import PartialSaveAdmin, ReadOnlyAdmin, ReadOnlyInline, shown
 
-from .models import Directive, Event, Member, Membership, RecordView
+from .models import Directive, Event, Member, Membership, RecordView, RosterImport, RosterImportRow
 from .text import fold
 
 
@@ -264,3 +264,69 @@ class RecordViewAdmin(ReadOnlyAdmin):
     list_select_related = ["user", "member"]
     list_filter = ["viewed_at"]
     date_hierarchy = "viewed_at"
+
+
+class RosterImportRowInline(ReadOnlyInline):
+    model = RosterImportRow
+    fields = ["sheet", "number", "action", "member", "duplicate_of", "decision", "errors"]
+    readonly_fields = fields
+    raw_id_fields = ["member"]
+    ordering = ["sheet", "number"]
+    max_num = 0
+    show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(error_count__gt=0)
+
+
+@admin.register(RosterImport)
+class RosterImportAdmin(ReadOnlyAdmin):
+    """Uploaded rosters, for the administrator to see who imported what: read-only (the staff's
+    own page, /members/imports/, is where imports are checked and confirmed). The rows shown
+    are those with errors; the file itself stays in the database."""
+
+    list_display = ["file_name", "created_by", "created_at", "status", "committed_at"]
+    list_select_related = ["created_by"]
+    list_filter = ["status", "created_at"]
+    date_hierarchy = "created_at"
+    fields = [
+        "file_name",
+        "size",
+        "created_by",
+        "created_at",
+        "status",
+        "summary",
+        "file_errors",
+        "checked_at",
+        "committed_at",
+    ]
+    readonly_fields = fields
+    inlines = [RosterImportRowInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content")
+
+
+@admin.register(RosterImportRow)
+class RosterImportRowAdmin(ReadOnlyAdmin):
+    list_display = ["roster_import", "sheet", "number", "action", "error_count"]
+    list_select_related = ["roster_import"]
+    list_filter = ["sheet", "action"]
+    fields = [
+        "roster_import",
+        "sheet",
+        "number",
+        "key",
+        "values",
+        "action",
+        "member",
+        "changes",
+        "duplicate_of",
+        "decision",
+        "errors",
+        "notes",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("roster_import__content")

@@ -15,16 +15,35 @@ from django.urls import reverse
 from branches.models import Role, Unit, UnitAncestry, UnitParent
 from branches.services import unit_create, unit_move
 from members.choices import Gender
-from members.models import Directive, Event, Member, Membership, Status
+from members.models import (
+    Directive,
+    Event,
+    Member,
+    Membership,
+    RosterImport,
+    RosterImportRow,
+    Status,
+)
 from members.services import Decision, member_admit
 
 D = datetime.date
 K = Unit.Kind
 
-ALL_MODELS = [Unit, UnitParent, UnitAncestry, Role, Directive, Member, Event, Membership]
-# Rows written only by the services, or derived: no add page.
-NO_ADD_MODELS = [UnitParent, UnitAncestry, Member, Event, Membership]
-NO_DELETE_MODELS = [Unit, UnitParent, UnitAncestry, Member, Event, Membership]
+IMPORT_MODELS = [RosterImport, RosterImportRow]
+ALL_MODELS = [
+    Unit,
+    UnitParent,
+    UnitAncestry,
+    Role,
+    Directive,
+    Member,
+    Event,
+    Membership,
+    *IMPORT_MODELS,
+]
+# Rows written only by the services, or derived, or by the import pages: no add page.
+NO_ADD_MODELS = [UnitParent, UnitAncestry, Member, Event, Membership, *IMPORT_MODELS]
+NO_DELETE_MODELS = [Unit, UnitParent, UnitAncestry, Member, Event, Membership, *IMPORT_MODELS]
 
 # Queries of the Member changelist, whatever the number of members (session, user, counts,
 # one page of members joined to their cells).
@@ -98,6 +117,10 @@ def admit(cell: Unit, directive: Directive, n: int, full_name: str = "") -> Memb
 def data(units, directive, admin_user):
     Role.objects.create(user=admin_user, unit=units["ward"], kind=Role.Kind.BOARD)
     member = admit(units["cell"], directive, 1, "Trần Thị Bé Ba")
+    upload = RosterImport.objects.create(file_name="ds.xlsx", size=4, content=b"PK..")
+    upload.rows.create(
+        sheet="members", number=2, key="r:2", errors=[["Số CCCD", "Sai"]], error_count=1
+    )
     return {**units, "directive": directive, "member": member}
 
 
