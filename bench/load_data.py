@@ -195,7 +195,8 @@ def check(plan_path: Path, results_path: Path, stats_path: Path) -> int:
         new_events.filter(kind=K.ADMISSION).values_list("member__citizen_id", flat=True)
     )
     if admissions != Counter(admitted):
-        problems.append(f"admission events {sum(admissions.values())} != accepted {len(admitted)}")
+        missing, extra_events = Counter(admitted) - admissions, admissions - Counter(admitted)
+        problems.append(f"admission events: missing {dict(missing)}, extra {dict(extra_events)}")
 
     # Transfers: an out and an in event for each accepted one, onto the planned cell.
     outs = Counter(new_events.filter(kind=K.TRANSFER_OUT).values_list("member", flat=True))

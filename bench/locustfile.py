@@ -1,10 +1,10 @@
 """Staff browsing and entering decisions, for locust (run by bench/load.sh, not by hand).
 
 Each simulated user signs in through the real sign-in form; once all have, the statistics are
-reset and each user, 3 to 10 seconds apart (reading, typing), opens the
-home page, the unit tree, a unit's page, the member list with a search, a member's record, a
-unit's report; editors also admit new people, transfer members and recognize probationers
-through the real forms (GET for the form and its CSRF token, then POST). Every request carries
+reset, and each user opens a page every 3 to 10 seconds (reading, typing): the home page, the
+unit tree, a unit's page, the member list with a search, a member's record, a unit's report;
+editors also admit new people, transfer members and recognize probationers through the real
+forms (GET for the form and its CSRF token, then POST). Every request carries
 ``X-Forwarded-Proto: https``, as the TLS-ending proxy in front of the app would, so the app runs
 with its production settings unchanged (HTTPS redirect, secure cookies, CSRF origin checks).
 
