@@ -1,7 +1,7 @@
 """The load test's data (bench/load.sh): the plan before it, the check and the table after it.
 
     python bench/load_data.py plan PLAN.json
-    python bench/load_data.py check PLAN.json RESULTS.json STATS.csv
+    python bench/load_data.py check PLAN.json RESULTS.json
 
 ``plan`` reads the demo database and writes what the simulated staff will open and enter: per
 account the units, members and cells it may see or edit; the members to transfer and to
@@ -13,13 +13,13 @@ counts and highest ids before the run.
 (RESULTS.json, written by bench/locustfile.py): one member and one admission per accepted
 admission (by its citizen ID), two transfer events per accepted transfer, one recognition per
 accepted recognition, nothing for a refused or unanswered submission, every touched member's
-cached state equal to its events replayed. It prints the table of response times from locust's
-STATS.csv against the targets (p95 <= 300 ms, no failure) and exits 1 if anything misses.
+cached state equal to its events replayed. It prints the table of response times (locust's
+final statistics, in RESULTS.json) against the targets (p95 <= 300 ms, no failure) and exits 1
+if anything misses.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime
 import json
 import os
@@ -170,7 +170,7 @@ def _snapshot() -> dict:
 # --- after the run ------------------------------------------------------------------------------
 
 
-def check(plan_path: Path, results_path: Path, stats_path: Path) -> int:
+def check(plan_path: Path, results_path: Path) -> int:
     data = json.loads(plan_path.read_text(encoding="utf-8"))
     results = json.loads(results_path.read_text(encoding="utf-8"))
     before = data["before"]
@@ -231,7 +231,7 @@ def check(plan_path: Path, results_path: Path, stats_path: Path) -> int:
     )
     for problem in problems:
         print(f"  LOST OR DUPLICATED: {problem}")
-    misses = print_table(stats_path)
+    misses = print_table(results["pages"])
     sign_ins = sorted(results["sign_in_ms"])
     if len(sign_ins) >= 2:
         cuts = statistics.quantiles(sign_ins, n=20)
@@ -244,22 +244,16 @@ def check(plan_path: Path, results_path: Path, stats_path: Path) -> int:
     return 0 if ok else 1
 
 
-def print_table(stats_path: Path) -> int:
-    with stats_path.open(encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
+def print_table(pages: list[dict]) -> int:
     print(f"\n{'page':<24}{'requests':>9}{'errors':>8}{'p50 ms':>8}{'p95 ms':>8}{'max ms':>8}")
     misses = 0
-    for row in rows:
-        if row["Request Count"] == "0":  # only before the statistics were reset (sign-in)
-            continue
-        name = "all requests" if row["Name"] == "Aggregated" else row["Name"]
-        p95 = float(row["95%"] or 0)
-        failures = int(row["Failure Count"])
-        miss = row["Name"] != "Aggregated" and (p95 > TARGET_P95_MS or failures > 0)
+    for row in pages:
+        total = row["name"] == "Aggregated"
+        miss = not total and (row["p95"] > TARGET_P95_MS or row["failures"] > 0)
         misses += miss
         print(
-            f"{name:<24}{row['Request Count']:>9}{failures:>8}{float(row['50%']):>8.0f}"
-            f"{p95:>8.0f}{float(row['Max Response Time']):>8.0f}"
+            f"{'all requests' if total else row['name']:<24}{row['requests']:>9}"
+            f"{row['failures']:>8}{row['p50']:>8.0f}{row['p95']:>8.0f}{row['max']:>8.0f}"
             + ("  MISSES TARGET" if miss else "")
         )
     return misses
@@ -269,7 +263,7 @@ if __name__ == "__main__":
     command, *args = sys.argv[1:] or [""]
     if command == "plan" and len(args) == 1:
         plan(Path(args[0]))
-    elif command == "check" and len(args) == 3:
+    elif command == "check" and len(args) == 2:
         sys.exit(check(*map(Path, args)))
     else:
         sys.exit(__doc__)

@@ -59,6 +59,21 @@ _citizen_ids = itertools.count(1)
 
 @events.quitting.add_listener
 def _write_results(environment, **kwargs):
+    """After every user has stopped: the accepted submissions and the final statistics (the
+    CSV files locust writes every few seconds may miss the last requests)."""
+    stats = environment.stats
+    RESULTS["pages"] = [
+        {
+            "name": entry.name,
+            "requests": entry.num_requests,
+            "failures": entry.num_failures,
+            "p50": entry.get_response_time_percentile(0.5),
+            "p95": entry.get_response_time_percentile(0.95),
+            "max": entry.max_response_time,
+        }
+        for entry in [*sorted(stats.entries.values(), key=lambda e: e.name), stats.total]
+        if entry.num_requests
+    ]
     Path(os.environ["LOAD_RESULTS"]).write_text(json.dumps(RESULTS), encoding="utf-8")
 
 
