@@ -13,9 +13,9 @@
 #    signing in through the form, for $LOAD_SECONDS (150) seconds in all; the statistics start
 #    once all have signed in (the sign-ins, ~0.5 s of password hashing each, are reported
 #    apart); each user finishes the request it is in before stopping (no submission cut off);
-# 5. stops gunicorn and PostgreSQL, checks that the database holds exactly the submissions
-#    locust saw accepted, and prints p50/p95 per page against the targets (p95 <= 300 ms, no
-#    error). Exits 1 when a target is missed or a submission was lost or duplicated.
+# 5. stops gunicorn, checks that the database holds exactly the submissions locust saw
+#    accepted, prints p50/p95 per page against the targets (p95 <= 300 ms, no error), stops
+#    PostgreSQL. Exits 1 when a target is missed or a submission was lost or duplicated.
 #
 # $LOAD_WORKERS (4) sets gunicorn's workers. Output (the plan, the results, locust's log and
 # CSV, gunicorn's log) goes to artifacts/load/ (git-ignored). Takes about 6 minutes, 3 of them
