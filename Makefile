@@ -9,6 +9,7 @@
 #   make test         everything CI runs: lint, format, migrations, collectstatic, then the
 #                     suite on SQLite and again on a throw-away PostgreSQL server
 #   make test-sqlite  the suite on SQLite only (quick)
+#   make load         load test: 50 staff on gunicorn + a throw-away PostgreSQL (bench/load.sh)
 #   make system-deps  apt-get install the missing system packages
 #   make clean        caches, collected static files, a left-over test server
 #   make distclean    clean, and the virtualenv
@@ -52,7 +53,7 @@ PYTEST_OK_IF_EMPTY = || { status=$$?; [ $$status -eq 5 ] \
 	&& echo "make: pytest collected no tests (exit 5); not counted as a failure" >&2 \
 	|| exit $$status; }
 
-.PHONY: help run serve test test-sqlite system-deps system-deps-run clean distclean \
+.PHONY: help run serve test test-sqlite load system-deps system-deps-run clean distclean \
 	sync sync-dev system-deps-app checks collectstatic pytest-sqlite pytest-postgresql
 
 help:
@@ -81,6 +82,11 @@ test: sync-dev system-deps checks collectstatic pytest-sqlite pytest-postgresql
 	@echo "make test: all steps passed"
 
 test-sqlite: sync-dev system-deps-app collectstatic pytest-sqlite
+
+# Not part of `make test`: a measurement, ~3 minutes (README "Load test").
+load:
+	bash scripts/system_deps.sh $(APP_PACKAGES) $(PG_PACKAGES)
+	bash bench/load.sh
 
 system-deps:
 	bash scripts/system_deps.sh $(APP_PACKAGES) $(PG_PACKAGES) $(TEST_PACKAGES)

@@ -4,7 +4,8 @@ official forms 1 and 2 (page, PDF, Excel) and the records behind each figure.
 Every view reads GET only, fetches the unit through ``branches.access.get_unit`` (404 outside
 the user's scope; every role may read and export what it may see) and reads the period with
 ``ReportPeriodForm``: bad input shows the form's errors (status 400), never a 500. The tables
-come from ``reports.exports``; each format only renders them.
+come from ``reports.exports``; each format only renders them. Every view reads inside
+``report_reads()``: from the read replica, when there is one (thotnot_members/replica.py).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from django.views.decorators.http import require_safe
 from branches.access import get_unit
 from branches.models import Unit
 from members.models import Directive
+from thotnot_members.replica import report_reads
 
 from . import exports
 from .charts import year_chart_svg
@@ -96,6 +98,7 @@ def _bad_input(request, template: str, context: dict) -> HttpResponse:
 
 @login_required
 @require_safe
+@report_reads()
 def unit_report(request: HttpRequest, code: str) -> HttpResponse:
     unit = get_unit(request.user, code)
     form, period = _read_period(request)
@@ -120,6 +123,7 @@ def unit_report(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_safe
 @never_cache
+@report_reads()
 def unit_report_pdf(request: HttpRequest, code: str) -> HttpResponse:
     unit = get_unit(request.user, code)
     form, period = _read_period(request)
@@ -133,6 +137,7 @@ def unit_report_pdf(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_safe
 @never_cache
+@report_reads()
 def unit_report_xlsx(request: HttpRequest, code: str) -> HttpResponse:
     unit = get_unit(request.user, code)
     form, period = _read_period(request)
@@ -148,6 +153,7 @@ def unit_report_xlsx(request: HttpRequest, code: str) -> HttpResponse:
 FORMS = {1: exports.form1, 2: exports.form2}
 
 
+@report_reads()
 def _official_form(request: HttpRequest, code: str, number: int, output: str) -> HttpResponse:
     unit = get_unit(request.user, code)
     form, period = _read_period(request, with_directive=False)
@@ -215,6 +221,7 @@ def form2_xlsx(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_safe
+@report_reads()
 def records(request: HttpRequest, code: str) -> HttpResponse:
     """The events (or roll periods) counted in one figure of a unit's report, 100 a page. Each
     name links to the member's record when the user may open it."""

@@ -101,13 +101,27 @@ TASKS = {"default": {"BACKEND": TASK_BACKENDS[os.environ.get("DJANGO_TASKS", "da
 
 # SQLite is the embedded default; PostgreSQL is selected with DATABASE_URL
 # (e.g. postgres://user:pass@127.0.0.1:5432/thotnot).
+conn_max_age = int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
 DATABASES = {
     "default": dj_database_url.config(
         env="DATABASE_URL",
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        conn_max_age=conn_max_age,
     )
 }
+
+# Report reads (pages, PDFs, workbooks, directive28_report) on a read replica when
+# DATABASE_REPLICA_URL is set; every other read and all writes stay on default
+# (thotnot_members/replica.py). Under test the alias is a mirror: the test database of default,
+# through a connection of its own. (A lower-case name: not a setting, so the debug page never
+# shows the URL's password.)
+replica_url = os.environ.get("DATABASE_REPLICA_URL", "")
+if replica_url:
+    DATABASES["replica"] = dj_database_url.parse(
+        replica_url, conn_max_age=conn_max_age, test_options={"MIRROR": "default"}
+    )
+REPORTS_DATABASE = "replica" if replica_url else "default"
+DATABASE_ROUTERS = ["thotnot_members.replica.ReportReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

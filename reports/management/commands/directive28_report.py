@@ -2,7 +2,8 @@
 
 JSON (the default) prints ``Figures.as_dict()``; ``--format xlsx`` and ``--format pdf`` write the
 same report as the page's downloads (``reports.exports`` and ``reports.renderers``) to
-``--output``. The command sees every unit, as a superuser does.
+``--output``. The command sees every unit, as a superuser does, and reads from the read replica
+when there is one.
 """
 
 import datetime
@@ -17,6 +18,7 @@ from branches.models import Unit
 from members.models import Directive
 from reports.exports import build_unit_report
 from reports.figures import unit_figures
+from thotnot_members.replica import report_reads
 
 USAGE_ERROR = 2
 
@@ -64,6 +66,7 @@ class Command(BaseCommand):
             help="write to this file (required for xlsx and pdf; json goes to stdout without it)",
         )
 
+    @report_reads()  # from the read replica, when there is one, as the report pages
     def handle(self, *args, **options):
         output = options["output"]
         if options["format"] != "json" and not output:
