@@ -87,3 +87,23 @@ def test_with_force_it_adds_a_tree_beside_the_members_already_there(tree):
             "generate_synthetic", members=MEMBERS, seed=5, force=True, stdout=io.StringIO()
         )
     assert Member.objects.count() == count
+
+
+def _schema() -> dict:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        return {
+            model._meta.db_table: connection.introspection.get_constraints(
+                cursor, model._meta.db_table
+            )
+            for model in (Member, Event, Membership)
+        }
+
+
+def test_the_bulk_load_leaves_every_index_and_constraint_as_it_was():
+    """On PostgreSQL the load drops the secondary indexes and foreign keys and re-creates
+    them from the catalog's definitions: the same names, columns and kinds afterwards."""
+    before = _schema()
+    synthetic.generate(members=MEMBERS, seed=8)
+    assert _schema() == before
