@@ -24,7 +24,8 @@ services check, the ``Membership`` periods they open and close, the cached ``Mem
 ``unit``, ``record_unit``, ``admitted_on`` and ``recognized_on`` (``MemberState.after`` applied
 to the same events), ``name_folded`` and ``name_sort_key`` from ``members.text``, the
 ``UnitParent`` links and the ``UnitAncestry`` closure computed by
-``branches.services.compute_ancestry`` (the rows ``rebuild_ancestry`` writes). It writes no
+``branches.services.compute_ancestry`` (the rows ``rebuild_ancestry`` writes) and the
+``Unit.spans_tree`` flag (``branches.services.mark_spanning_root``). It writes no
 django-simple-history rows (the synthetic records have no author and no past edits) and no
 users. ``tests/members/test_synthetic.py`` checks all of that on small N.
 """
@@ -42,7 +43,7 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 
 from branches.models import Unit, UnitAncestry, UnitParent
-from branches.services import FOREVER, compute_ancestry
+from branches.services import FOREVER, compute_ancestry, load_tree, mark_spanning_root
 
 from . import choices
 from .demo import FAMILY, GIVEN_FEMALE, GIVEN_MALE, MIDDLE_FEMALE, MIDDLE_MALE, REAL_NAMES
@@ -444,6 +445,7 @@ def _reorganize(rng, tree: Tree, links: list[list], communes, start, merger) -> 
 
 # --- the rows ----------------------------------------------------------------------------------
 
+UNIT_COLUMNS = [f.column for f in Unit._meta.concrete_fields]
 MEMBER_COLUMNS = [f.column for f in Member._meta.concrete_fields]
 EVENT_COLUMNS = [f.column for f in Event._meta.concrete_fields]
 MEMBERSHIP_COLUMNS = [f.column for f in Membership._meta.concrete_fields]
@@ -462,7 +464,9 @@ _EVENT_ORDER = (
     "created_by_id created_at"
 ).split()
 _MEMBERSHIP_ORDER = "id member_id unit_id start_date end_date start_event_id end_event_id".split()
+_UNIT_ORDER = "id code name kind founded_on dissolved_on successor_id spans_tree".split()
 for _columns, _order in (
+    (UNIT_COLUMNS, _UNIT_ORDER),
     (MEMBER_COLUMNS, _MEMBER_ORDER),
     (EVENT_COLUMNS, _EVENT_ORDER),
     (MEMBERSHIP_COLUMNS, _MEMBERSHIP_ORDER),
@@ -692,14 +696,16 @@ class Generator:
 
     def write_tree(self, tree: Tree) -> None:
         rows = [
-            (u.id, u.code, u.name, u.kind, u.founded_on, u.dissolved_on, u.successor_id)
+            (u.id, u.code, u.name, u.kind, u.founded_on, u.dissolved_on, u.successor_id, False)
             for u in tree.units
         ]
-        _insert(Unit, [f.column for f in Unit._meta.concrete_fields], rows)
+        _insert(Unit, UNIT_COLUMNS, rows)
         first_link = _next_id(UnitParent)
         rows = [(first_link + i, *link) for i, link in enumerate(tree.links)]
         _insert(UnitParent, [f.column for f in UnitParent._meta.concrete_fields], rows)
-        computed = compute_ancestry([u.id for u in tree.units])
+        loaded = load_tree()
+        computed = compute_ancestry([u.id for u in tree.units], loaded)
+        mark_spanning_root(*loaded)
         first = _next_id(UnitAncestry)
         rows = [
             (unit_id, ancestor_id, start, None if end == FOREVER else end)

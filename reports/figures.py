@@ -179,6 +179,15 @@ def _roll_counts(unit: Unit, start: datetime.date, end: datetime.date, *, by_chi
     """Members at start and end, moved in and out: a dict (``by_child``: a queryset of dicts,
     one per child with ``child``)."""
     before = start - datetime.timedelta(days=1)
+    if unit.spans_tree and not by_child:
+        # Every cell is under the unit on every day: no tree filter, and nothing moves in or
+        # out of the whole. The periods open at the end of either day, from one index.
+        return Membership.objects.filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=before), start_date__lte=end
+        ).aggregate(
+            members_at_start=Count("pk", filter=_open_on(before)),
+            members_at_end=Count("pk", filter=_open_on(end)),
+        )
     a = "unit__ancestry__"
     in_range = {"gte": start, "lte": end}
     entered = Q(**{f"{a}valid_from__{op}": day for op, day in in_range.items()})
@@ -237,30 +246,55 @@ def _in_subtree(unit: Unit, by_child: bool, end: datetime.date, prefix: str) -> 
     return Q(**{f"{prefix}ancestor__in": children})
 
 
+def _under(unit: Unit) -> Q:
+    """Events in cells under ``unit`` on their day: a join on the closure, or no condition at
+    all for the unit that spans the tree (every cell is under it every day)."""
+    if unit.spans_tree:
+        return Q()
+    a = "unit__ancestry__"
+    return Q(**{f"{a}ancestor": unit}) & _valid_on(a, F("effective_date"))
+
+
 def _flow_rows(unit: Unit, start: datetime.date, end: datetime.date, *, by_child: bool = False):
     a = "unit__ancestry__"
+    if unit.spans_tree and not by_child:
+        # Both ends of a transfer within the system are under the unit that spans the tree.
+        return _group_flows(
+            Event.objects.filter(effective_date__gte=start, effective_date__lte=end),
+            internal=Case(
+                When(
+                    Q(kind__in=(K.TRANSFER_IN, K.TRANSFER_OUT), other_unit__isnull=False),
+                    then=Value(True),
+                ),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
     other_end_inside = UnitAncestry.objects.filter(
         _valid_on("", OuterRef("effective_date")),
         unit=OuterRef("other_unit"),
         ancestor=OuterRef(f"{a}ancestor") if by_child else unit,
     )
-    group = ["child"] if by_child else []
+    events = Event.objects.filter(
+        _in_subtree(unit, by_child, end, a) & _valid_on(a, F("effective_date")),
+        effective_date__gte=start,
+        effective_date__lte=end,
+    )
+    if by_child:
+        events = events.annotate(child=F(f"{a}ancestor"))
+    # Only transfers can be internal: the subquery runs for them alone.
+    internal = Case(
+        When(kind__in=(K.TRANSFER_IN, K.TRANSFER_OUT), then=Exists(other_end_inside)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+    return _group_flows(events, internal=internal, group=["child"] if by_child else [])
+
+
+def _group_flows(events: QuerySet, *, internal, group=()):
+    """Counts of ``events`` by kind, internal or not, directive and (struck off) probationary."""
     return (
-        Event.objects.filter(
-            _in_subtree(unit, by_child, end, a) & _valid_on(a, F("effective_date")),
-            effective_date__gte=start,
-            effective_date__lte=end,
-        )
-        .annotate(
-            **({"child": F(f"{a}ancestor")} if by_child else {}),
-            # Only transfers can be internal: the subquery runs for them alone.
-            internal=Case(
-                When(kind__in=(K.TRANSFER_IN, K.TRANSFER_OUT), then=Exists(other_end_inside)),
-                default=Value(False),
-                output_field=BooleanField(),
-            ),
-            probationary_before=_was_probationary(),
-        )
+        events.annotate(internal=internal, probationary_before=_was_probationary())
         .values(*group, "kind", "internal", "directive_id", "probationary_before")
         .annotate(n=Count("pk"))
         .order_by()
@@ -319,14 +353,23 @@ def unit_figures(
     """Every figure for ``unit``'s subtree over the inclusive period [start, end]."""
     if end < start:
         raise ValueError("end before start")
-    rows = _flow_rows(unit, start, end)
-    roll = _roll_counts(unit, start, end)
+    # First the unit's row: whether it spans the tree (read afresh: it decides the form of the
+    # other two queries), with the count of grassroots organizations under it.
     grassroots = (
         UnitAncestry.objects.valid_on(end)
-        .filter(ancestor=unit, unit__kind__in=Unit.GRASSROOTS_KINDS)
-        .exclude(unit=unit)
-        .count()
+        .filter(ancestor=OuterRef("pk"), unit__kind__in=Unit.GRASSROOTS_KINDS)
+        .exclude(unit=OuterRef("pk"))
+        .values("ancestor")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
+    unit.spans_tree, grassroots = (
+        Unit.objects.filter(pk=unit.pk)
+        .values_list("spans_tree", Coalesce(Subquery(grassroots, output_field=IntegerField()), 0))
+        .get()
+    )
+    rows = _flow_rows(unit, start, end)
+    roll = _roll_counts(unit, start, end)
     return _make_figures(unit, start, end, directive, rows, roll, grassroots)
 
 
@@ -474,7 +517,7 @@ def admission_events(
 ) -> QuerySet[Event]:
     """Admissions and re-admissions in ``unit``'s subtree during [start, end]."""
     events = Event.objects.filter(
-        Q(unit__ancestry__ancestor=unit) & _valid_on("unit__ancestry__", F("effective_date")),
+        _under(unit),
         kind__in=Event.ADMISSION_KINDS,
         effective_date__gte=start,
         effective_date__lte=end,
@@ -608,9 +651,8 @@ def yearly_flows(
 ) -> list[YearFlows]:
     """Admissions and removals in ``unit``'s subtree for each year from ``first_year`` to
     ``end``'s year (the last year up to ``end``), in one ``GROUP BY`` year query."""
-    a = "unit__ancestry__"
     events = Event.objects.filter(
-        Q(**{f"{a}ancestor": unit}) & _valid_on(a, F("effective_date")),
+        _under(unit),
         kind__in=(*Event.ADMISSION_KINDS, *Event.REMOVAL_KINDS),
         effective_date__gte=datetime.date(first_year, 1, 1),
         effective_date__lte=end,
@@ -686,16 +728,22 @@ def flow_events(
     ``unit_figures(unit, start, end, directive)``, in date order; ``subset`` (one of
     ADMITTED_SUBSETS) keeps the members of one category of ``admission_breakdown``."""
     kinds = GROUPED_FIGURES.get(figure) or (FLOW_KINDS[figure],)
-    a = "unit__ancestry__"
-    other_end_inside = UnitAncestry.objects.filter(
-        _valid_on("", OuterRef("effective_date")), unit=OuterRef("other_unit"), ancestor=unit
-    )
+    if unit.spans_tree:  # both ends of a transfer within the system are under it
+        other_end_inside = Q(other_unit__isnull=False)
+    else:
+        other_end_inside = Exists(
+            UnitAncestry.objects.filter(
+                _valid_on("", OuterRef("effective_date")),
+                unit=OuterRef("other_unit"),
+                ancestor=unit,
+            )
+        )
     events = Event.objects.filter(
-        Q(**{f"{a}ancestor": unit}) & _valid_on(a, F("effective_date")),
+        _under(unit),
         kind__in=kinds,
         effective_date__gte=start,
         effective_date__lte=end,
-    ).exclude(Q(kind__in=(K.TRANSFER_IN, K.TRANSFER_OUT)) & Exists(other_end_inside))
+    ).exclude(Q(kind__in=(K.TRANSFER_IN, K.TRANSFER_OUT)) & other_end_inside)
     if directive is not None:
         events = events.filter(directive=directive)
     if figure == "struck_off_probationary":
@@ -715,6 +763,12 @@ def roll_members(
 ) -> QuerySet[Membership]:
     """The roll periods counted in ``figure`` (one of ROLL_FIGURES) of ``unit_figures``."""
     before = start - datetime.timedelta(days=1)
+    if unit.spans_tree:  # no tree filter; nothing moves in or out of the whole
+        condition = {
+            "members_at_start": _open_on(before),
+            "members_at_end": _open_on(end),
+        }.get(figure, Q(pk__in=[]))
+        return Membership.objects.filter(condition).order_by("member__name_sort_key", "pk")
     a = "unit__ancestry__"
     in_range = {"gte": start, "lte": end}
     condition = {
