@@ -92,6 +92,7 @@ SELECT kind, COUNT(*), SUM(CASE WHEN directive_id = %(directive)s THEN 1 ELSE 0 
              SELECT 1 FROM branches_unitancestry o
               WHERE o.unit_id = e.other_unit_id AND o.ancestor_id = %(unit)s
                 AND {VALID.format(a="o", day="e.effective_date")}))
+     OFFSET 0  -- (the probationary lookup once per row, not once per use)
   ) flows
  GROUP BY kind
 """
@@ -129,6 +130,7 @@ SELECT kind, COUNT(*), SUM(CASE WHEN directive_id = %(directive)s THEN 1 ELSE 0 
       FROM members_event e
      WHERE e.effective_date BETWEEN %(start)s AND %(end)s
        AND NOT (e.kind IN ('transfer_in', 'transfer_out') AND e.other_unit_id IS NOT NULL)
+     OFFSET 0  -- (the probationary lookup once per row, not once per use)
   ) flows
  GROUP BY kind
 """
