@@ -246,6 +246,16 @@ class UnitAncestry(models.Model):
                 fields=["ancestor", "valid_from", "valid_to", "unit"],
                 name="unitancestry_subtree_idx",
             ),
+            # "Is unit U under X on D" for many U at once (reports.figures: the other end of a
+            # transfer inside a child; the grassroots organization of an admission's cell):
+            # seek U and X, then the date, from the index alone. Without it the planner,
+            # unable to estimate X when it comes from the outer row, walked X's whole subtree
+            # for each transfer (34 s at national scale).
+            models.Index(
+                fields=["unit", "ancestor", "valid_from"],
+                include=["valid_to"],
+                name="unitancestry_unit_cover_idx",
+            ),
         ]
 
     def __str__(self) -> str:
