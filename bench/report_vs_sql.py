@@ -92,6 +92,7 @@ SELECT kind, COUNT(*), SUM(CASE WHEN directive_id = %(directive)s THEN 1 ELSE 0 
              SELECT 1 FROM branches_unitancestry o
               WHERE o.unit_id = e.other_unit_id AND o.ancestor_id = %(unit)s
                 AND {VALID.format(a="o", day="e.effective_date")}))
+     OFFSET 0  -- (the probationary lookup once per row, not once per use)
   ) flows
  GROUP BY kind
 """
@@ -101,10 +102,44 @@ SELECT COUNT(*) FROM branches_unitancestry a JOIN branches_unit u ON u.id = a.un
    AND u.kind IN ('grassroots_committee', 'grassroots_cell')
    AND {VALID.format(a="a", day="%(end)s")}
 """
+# The same three for the root of the whole tree: every cell is under it on every day, so a
+# person would write them with no tree filter at all (nothing moves in or out of the whole).
+ROLL_SQL_WHOLE = f"""
+SELECT
+  SUM(CASE WHEN {OPEN.format(day="%(before)s")} THEN 1 ELSE 0 END),
+  SUM(CASE WHEN {OPEN.format(day="%(end)s")} THEN 1 ELSE 0 END),
+  0, 0
+  FROM members_membership m
+ WHERE m.start_date <= %(end)s AND (m.end_date IS NULL OR m.end_date >= %(before)s)
+"""
+FLOW_SQL_WHOLE = """
+SELECT kind, COUNT(*), SUM(CASE WHEN directive_id = %(directive)s THEN 1 ELSE 0 END),
+       SUM(probationary), SUM(CASE WHEN directive_id = %(directive)s THEN probationary END)
+  FROM (
+    SELECT e.kind, e.directive_id,
+           CASE WHEN e.kind = 'struck_off' THEN (
+             SELECT CASE WHEN p.kind IN ('admission', 'readmission') OR p.probationary
+                         THEN 1 ELSE 0 END
+               FROM members_event p
+              WHERE p.member_id = e.member_id
+                AND p.kind IN ('admission', 'readmission', 'recognition', 'transfer_in',
+                               'restoration')
+                AND (p.effective_date < e.effective_date
+                     OR (p.effective_date = e.effective_date AND p.id < e.id))
+              ORDER BY p.effective_date DESC, p.id DESC LIMIT 1) ELSE 0 END AS probationary
+      FROM members_event e
+     WHERE e.effective_date BETWEEN %(start)s AND %(end)s
+       AND NOT (e.kind IN ('transfer_in', 'transfer_out') AND e.other_unit_id IS NOT NULL)
+     OFFSET 0  -- (the probationary lookup once per row, not once per use)
+  ) flows
+ GROUP BY kind
+"""
 KINDS = {kind: name for name, kind in FLOW_KINDS.items()}
 
 
-def raw_sql(unit: Unit, directive: Directive) -> dict:
+def raw_sql(unit: Unit, directive: Directive, *, whole_tree: bool = False) -> dict:
+    """The figures from hand-written SQL; ``whole_tree``: ``unit`` is the root of the whole
+    tree, and the statements need no tree filter."""
     params = {
         "unit": unit.pk,
         "start": START,
@@ -113,9 +148,9 @@ def raw_sql(unit: Unit, directive: Directive) -> dict:
         "directive": directive.pk,
     }
     with connection.cursor() as cursor:
-        cursor.execute(ROLL_SQL, params)
+        cursor.execute(ROLL_SQL_WHOLE if whole_tree else ROLL_SQL, params)
         at_start, at_end, moved_in, moved_out = (n or 0 for n in cursor.fetchone())
-        cursor.execute(FLOW_SQL, params)
+        cursor.execute(FLOW_SQL_WHOLE if whole_tree else FLOW_SQL, params)
         flows = cursor.fetchall()
         cursor.execute(GRASSROOTS_SQL, params)
         (grassroots,) = cursor.fetchone()

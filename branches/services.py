@@ -68,7 +68,7 @@ def unit_create(
         link = UnitParent(unit=unit, parent=parent, valid_from=founded_on)
         link.full_clean()
         link.save()
-    rebuild_ancestry([unit.pk])
+    unit.spans_tree = rebuild_ancestry([unit.pk]) == unit.pk
     return unit
 
 
@@ -145,7 +145,7 @@ def unit_dissolve(*, unit: Unit, on: datetime.date, successor: Unit | None = Non
     unit.full_clean()
     unit.save(update_fields=["dissolved_on", "successor"])
     UnitParent.objects.filter(unit=unit, valid_to__isnull=True).update(valid_to=on)
-    rebuild_ancestry(_subtree_ids(unit))
+    unit.spans_tree = rebuild_ancestry(_subtree_ids(unit)) == unit.pk
     return unit
 
 
@@ -171,20 +171,60 @@ def _merge(intervals: Iterable[Interval]) -> list[Interval]:
     return [(s, e) for s, e in merged]
 
 
-def compute_ancestry(unit_ids: Iterable[int]) -> dict[int, dict[int, list[Interval]]]:
-    """For each unit: {ancestor id: merged intervals during which it was the unit or above it}.
+Lifetimes = dict[int, Interval]
+Parents = dict[int, list[tuple[int, Interval]]]
 
-    Pure computation over the parent links (loaded in two queries); memoized per unit.
-    """
+
+def load_tree() -> tuple[Lifetimes, Parents]:
+    """Every unit's lifetime and dated links to its parents (two queries)."""
     lifetimes = {
         pk: (founded, dissolved or FOREVER)
         for pk, founded, dissolved in Unit.objects.values_list("pk", "founded_on", "dissolved_on")
     }
-    parents: dict[int, list[tuple[int, Interval]]] = defaultdict(list)
+    parents: Parents = defaultdict(list)
     for unit_id, parent_id, start, end in UnitParent.objects.values_list(
         "unit_id", "parent_id", "valid_from", "valid_to"
     ):
         parents[unit_id].append((parent_id, (start, end or FOREVER)))
+    return lifetimes, parents
+
+
+def spanning_root(lifetimes: Lifetimes, parents: Parents) -> int | None:
+    """The unit above every other unit for the whole of their lives, if there is one.
+
+    A unit is created either under a parent (linked from its founding day) or as a root; its
+    links then follow one another without a gap until its dissolution, and a parent outlives
+    its links (the services here refuse anything else). So when exactly one unit was created
+    as a root, every other unit is under it on every day of its life: it spans the tree.
+    """
+    roots = [
+        pk
+        for pk, (founded, _end) in lifetimes.items()
+        if not any(start == founded for _parent, (start, _to) in parents.get(pk, ()))
+    ]
+    return roots[0] if len(roots) == 1 else None
+
+
+def mark_spanning_root(lifetimes: Lifetimes | None = None, parents: Parents | None = None):
+    """Write ``Unit.spans_tree`` (derived): true for the spanning root only. Returns its id."""
+    if lifetimes is None or parents is None:
+        lifetimes, parents = load_tree()
+    top = spanning_root(lifetimes, parents)
+    Unit.objects.filter(spans_tree=True).exclude(pk=top).update(spans_tree=False)
+    if top is not None:
+        Unit.objects.filter(pk=top, spans_tree=False).update(spans_tree=True)
+    return top
+
+
+def compute_ancestry(
+    unit_ids: Iterable[int], tree: tuple[Lifetimes, Parents] | None = None
+) -> dict[int, dict[int, list[Interval]]]:
+    """For each unit: {ancestor id: merged intervals during which it was the unit or above it}.
+
+    Pure computation over the parent links (loaded in two queries unless ``tree`` gives
+    them, as ``load_tree`` returns them); memoized per unit.
+    """
+    lifetimes, parents = tree if tree is not None else load_tree()
 
     memo: dict[int, dict[int, list[Interval]]] = {}
 
@@ -211,10 +251,12 @@ def compute_ancestry(unit_ids: Iterable[int]) -> dict[int, dict[int, list[Interv
     return {pk: ancestors(pk, frozenset()) for pk in unit_ids}
 
 
-def rebuild_ancestry(unit_ids: Iterable[int]) -> None:
-    """Replace the closure rows of ``unit_ids`` by freshly computed ones (bulk, two writes)."""
+def rebuild_ancestry(unit_ids: Iterable[int]) -> int | None:
+    """Replace the closure rows of ``unit_ids`` by freshly computed ones (bulk, two writes),
+    and mark the unit that spans the tree (``Unit.spans_tree``); returns that unit's id."""
     unit_ids = list(unit_ids)
-    computed = compute_ancestry(unit_ids)
+    tree = load_tree()
+    computed = compute_ancestry(unit_ids, tree)
     UnitAncestry.objects.filter(unit_id__in=unit_ids).delete()
     UnitAncestry.objects.bulk_create(
         UnitAncestry(
@@ -227,3 +269,4 @@ def rebuild_ancestry(unit_ids: Iterable[int]) -> None:
         for ancestor_id, intervals in by_ancestor.items()
         for start, end in intervals
     )
+    return mark_spanning_root(*tree)

@@ -348,8 +348,14 @@ class Event(models.Model):
     # Removals after which the Party Statutes allow no re-admission.
     FINAL_REASONS = (RemovalReason.QUIT_ACTIVITIES, RemovalReason.ON_REQUEST)
 
+    # (No index of their own: event_member_timeline_idx and event_unit_date_cover_idx begin
+    # with them.)
     member = models.ForeignKey(
-        Member, verbose_name=_("đảng viên"), on_delete=models.PROTECT, related_name="events"
+        Member,
+        verbose_name=_("đảng viên"),
+        on_delete=models.PROTECT,
+        related_name="events",
+        db_index=False,
     )
     kind = models.CharField(_("loại sự kiện"), max_length=20, choices=Kind.choices)
     effective_date = models.DateField(_("ngày hiệu lực"))
@@ -358,6 +364,7 @@ class Event(models.Model):
         verbose_name=_("chi bộ"),
         on_delete=models.PROTECT,
         related_name="events",
+        db_index=False,
         help_text=_("Chi bộ có đảng viên trong danh sách khi sự kiện xảy ra."),
     )
     # Transfers: the unit at the other end, or its name when it is outside this system.
@@ -465,16 +472,29 @@ class Event(models.Model):
             ),
         ]
         indexes = [
-            # Counting by kind for a subtree and a period: seek the cell, then the date range.
+            # Counting by kind for a subtree and a period (reports.figures, through the
+            # closure): seek each cell, then the date range. Covering, so that the count reads
+            # the index alone: kind, directive and other unit for the counts, member and id
+            # for "struck off while probationary" (the member's previous events).
             models.Index(
                 fields=["unit", "effective_date"],
-                include=["kind", "directive", "other_unit"],
-                name="event_unit_date_idx",
+                include=["kind", "directive", "other_unit", "member", "id"],
+                name="event_unit_date_cover_idx",
             ),
-            # Counting for the whole tree (no tree filter at all).
-            models.Index(fields=["effective_date", "kind"], name="event_date_kind_idx"),
-            # A member's timeline.
-            models.Index(fields=["member", "effective_date"], name="event_member_date_idx"),
+            # Counting for the unit that spans the tree (no tree filter at all) and its yearly
+            # flows: the period's range of days, covering as above.
+            models.Index(
+                fields=["effective_date", "kind"],
+                include=["directive", "other_unit", "member", "id"],
+                name="event_date_kind_cover_idx",
+            ),
+            # A member's timeline in order (effective date, id), and the status-setting event
+            # just before a removal ("struck off while probationary"), from the index alone.
+            models.Index(
+                fields=["member", "effective_date", "id"],
+                include=["kind", "probationary"],
+                name="event_member_timeline_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -553,7 +573,10 @@ class Membership(models.Model):
     """Derived: ``member`` was on ``unit``'s roll from ``start_date`` until before ``end_date``."""
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="memberships")
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="memberships")
+    # (No index of its own: membership_unit_idx begins with it.)
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="memberships", db_index=False
+    )
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
     start_event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="+")
@@ -581,10 +604,14 @@ class Membership(models.Model):
             ),
         ]
         indexes = [
-            # Members of a cell on a date: seek the cell, then the start date.
+            # Members of a cell on a date: seek the cell, then the start date (covering: the
+            # subtree's counts in reports.figures read the index alone).
             models.Index(
                 fields=["unit", "start_date"], include=["end_date"], name="membership_unit_idx"
             ),
+            # Members on a date for the unit that spans the tree (reports.figures, no tree
+            # filter): the periods begun by then, with their ends, from the index alone.
+            models.Index(fields=["start_date"], include=["end_date"], name="membership_date_idx"),
         ]
 
     def __str__(self) -> str:

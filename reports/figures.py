@@ -45,6 +45,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -59,6 +60,8 @@ from branches.models import Unit, UnitAncestry, UnitParent
 from members import choices
 from members.models import Directive, Event, Membership
 from members.text import fold
+
+from . import prepared
 
 K = Event.Kind
 
@@ -176,30 +179,84 @@ def _open_before(day) -> Q:
 
 
 def _roll_counts(unit: Unit, start: datetime.date, end: datetime.date, *, by_child: bool = False):
-    """Members at start and end, moved in and out: a dict (``by_child``: a queryset of dicts,
-    one per child with ``child``)."""
+    """Members at start and end, moved in and out: a dict (``by_child``: a list of dicts, one
+    per child with ``child``)."""
     before = start - datetime.timedelta(days=1)
-    a = "unit__ancestry__"
-    in_range = {"gte": start, "lte": end}
-    entered = Q(**{f"{a}valid_from__{op}": day for op, day in in_range.items()})
-    left = Q(**{f"{a}valid_to__{op}": day for op, day in in_range.items()})
-    counts = {
-        "members_at_start": Count("pk", filter=_valid_on(a, before) & _open_on(before)),
-        "members_at_end": Count("pk", filter=_valid_on(a, end) & _open_on(end)),
-        "moved_in": Count("pk", filter=entered & _open_before(F(f"{a}valid_from"))),
-        "moved_out": Count("pk", filter=left & _open_before(F(f"{a}valid_to"))),
+    if unit.spans_tree and not by_child:
+        return prepared.aggregate(
+            ("roll", "spanning"), _spanning_rolls, _spanning_roll_counts, end=end, before=before
+        )
+    values = {"unit_id": unit.pk, "start": start, "end": end, "before": before}
+    if by_child:
+        return prepared.rows(
+            ("roll", "by child"),
+            lambda **v: (
+                _rolls(by_child=True, **v)
+                .values(child=F("unit__ancestry__ancestor"))
+                .annotate(**_roll_aggregates(**v))
+                .order_by()
+            ),
+            **values,
+        )
+    return prepared.aggregate(("roll",), _rolls, _roll_aggregates, **values)
+
+
+def _spanning_rolls(*, end, before) -> QuerySet[Membership]:
+    """The periods open at the end of ``before`` (the day before the start) or of ``end``,
+    for the unit that spans the tree: no tree filter, and nothing moves in or out of it."""
+    return Membership.objects.filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=before), start_date__lte=end
+    )
+
+
+def _spanning_roll_counts(*, end, before) -> dict:
+    # Counting start_date (never null), not id: the count reads the index alone
+    # (membership_date_idx).
+    return {
+        "members_at_start": Count("start_date", filter=_open_on(before)),
+        "members_at_end": Count("start_date", filter=_open_on(end)),
     }
-    rolls = Membership.objects.filter(
-        _in_subtree(unit, by_child, end, a)
-        & (_valid_on(a, before) | _valid_on(a, end) | entered | left),
+
+
+_A = "unit__ancestry__"
+
+
+def _rolls(*, unit_id, start, end, before, by_child=False) -> QuerySet[Membership]:
+    """The periods in cells that were under the unit (or a child) on one of the days counted."""
+    return Membership.objects.filter(
+        _in_subtree(unit_id, by_child, end, _A)
+        & (
+            _valid_on(_A, before)
+            | _valid_on(_A, end)
+            | _in_range(f"{_A}valid_from", start, end)
+            | _in_range(f"{_A}valid_to", start, end)
+        ),
         # Implied by the conditions above; a plain comparison that lets SQLite see that the
         # closure rows are required (the aggregates' conditions make Django join them with a
         # LEFT OUTER JOIN), and so start from the subtree rather than scan every roll period.
-        **{f"{a}valid_from__lte": end},
+        **{f"{_A}valid_from__lte": end},
     )
-    if by_child:
-        return rolls.values(child=F(f"{a}ancestor")).annotate(**counts).order_by()
-    return rolls.aggregate(**counts)
+
+
+def _in_range(field: str, start, end) -> Q:
+    return Q(**{f"{field}__gte": start, f"{field}__lte": end})
+
+
+def _roll_aggregates(*, unit_id, start, end, before) -> dict:
+    # Counting start_date (never null), not id: the counts read the index alone
+    # (membership_unit_idx).
+    return {
+        "members_at_start": Count("start_date", filter=_valid_on(_A, before) & _open_on(before)),
+        "members_at_end": Count("start_date", filter=_valid_on(_A, end) & _open_on(end)),
+        "moved_in": Count(
+            "start_date",
+            filter=_in_range(f"{_A}valid_from", start, end) & _open_before(F(f"{_A}valid_from")),
+        ),
+        "moved_out": Count(
+            "start_date",
+            filter=_in_range(f"{_A}valid_to", start, end) & _open_before(F(f"{_A}valid_to")),
+        ),
+    }
 
 
 # The events that set a member's status (probationary or official), for "struck off while
@@ -228,41 +285,83 @@ def _was_probationary():
     )
 
 
-def _in_subtree(unit: Unit, by_child: bool, end: datetime.date, prefix: str) -> Q:
-    """Rows whose closure row ``prefix`` has ``unit`` as its ancestor, or (``by_child``) one of
-    the units directly under ``unit`` on ``end`` (a subquery on the dated links: no join)."""
+def _in_subtree(unit_id: int, by_child: bool, end: datetime.date, prefix: str) -> Q:
+    """Rows whose closure row ``prefix`` has the unit as its ancestor, or (``by_child``) one of
+    the units directly under it on ``end`` (a subquery on the dated links: no join)."""
     if not by_child:
-        return Q(**{f"{prefix}ancestor": unit})
-    children = UnitParent.objects.valid_on(end).filter(parent=unit).values("unit")
+        return Q(**{f"{prefix}ancestor": unit_id})
+    children = UnitParent.objects.valid_on(end).filter(parent=unit_id).values("unit")
     return Q(**{f"{prefix}ancestor__in": children})
 
 
-def _flow_rows(unit: Unit, start: datetime.date, end: datetime.date, *, by_child: bool = False):
+def _under(unit: Unit) -> Q:
+    """Events in cells under ``unit`` on their day: a join on the closure, or no condition at
+    all for the unit that spans the tree (every cell is under it every day)."""
+    if unit.spans_tree:
+        return Q()
     a = "unit__ancestry__"
+    return Q(**{f"{a}ancestor": unit}) & _valid_on(a, F("effective_date"))
+
+
+def _flow_rows(unit: Unit, start: datetime.date, end: datetime.date, *, by_child: bool = False):
+    """The events of the period in the unit's subtree (or each child's), counted by kind,
+    internal or not, directive and (struck off) probationary before: a list of dicts."""
+    if unit.spans_tree and not by_child:
+        return prepared.rows(("flows", "spanning"), _spanning_flows, start=start, end=end)
+    return prepared.rows(
+        ("flows", by_child),
+        lambda **v: _subtree_flows(by_child=by_child, **v),
+        unit_id=unit.pk,
+        start=start,
+        end=end,
+    )
+
+
+def _spanning_flows(*, start, end) -> QuerySet:
+    """For the unit that spans the tree: every event of the period, with no tree filter; both
+    ends of a transfer within the system are under it."""
+    return _group_flows(
+        Event.objects.filter(effective_date__gte=start, effective_date__lte=end),
+        internal=Case(
+            When(
+                Q(kind__in=(K.TRANSFER_IN, K.TRANSFER_OUT), other_unit__isnull=False),
+                then=Value(True),
+            ),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+    )
+
+
+def _subtree_flows(*, unit_id, start, end, by_child) -> QuerySet:
+    a = _A
     other_end_inside = UnitAncestry.objects.filter(
         _valid_on("", OuterRef("effective_date")),
         unit=OuterRef("other_unit"),
-        ancestor=OuterRef(f"{a}ancestor") if by_child else unit,
+        ancestor=OuterRef(f"{a}ancestor") if by_child else unit_id,
     )
-    group = ["child"] if by_child else []
+    events = Event.objects.filter(
+        _in_subtree(unit_id, by_child, end, a) & _valid_on(a, F("effective_date")),
+        effective_date__gte=start,
+        effective_date__lte=end,
+    )
+    if by_child:
+        events = events.annotate(child=F(f"{a}ancestor"))
+    # Only transfers can be internal: the subquery runs for them alone.
+    internal = Case(
+        When(kind__in=(K.TRANSFER_IN, K.TRANSFER_OUT), then=Exists(other_end_inside)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+    return _group_flows(events, internal=internal, group=["child"] if by_child else [])
+
+
+def _group_flows(events: QuerySet, *, internal, group=()):
+    """Counts of ``events`` by kind, internal or not, directive and (struck off) probationary."""
     return (
-        Event.objects.filter(
-            _in_subtree(unit, by_child, end, a) & _valid_on(a, F("effective_date")),
-            effective_date__gte=start,
-            effective_date__lte=end,
-        )
-        .annotate(
-            **({"child": F(f"{a}ancestor")} if by_child else {}),
-            # Only transfers can be internal: the subquery runs for them alone.
-            internal=Case(
-                When(kind__in=(K.TRANSFER_IN, K.TRANSFER_OUT), then=Exists(other_end_inside)),
-                default=Value(False),
-                output_field=BooleanField(),
-            ),
-            probationary_before=_was_probationary(),
-        )
+        events.annotate(internal=internal, probationary_before=_was_probationary())
         .values(*group, "kind", "internal", "directive_id", "probationary_before")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .order_by()
     )
 
@@ -319,15 +418,49 @@ def unit_figures(
     """Every figure for ``unit``'s subtree over the inclusive period [start, end]."""
     if end < start:
         raise ValueError("end before start")
+    # First the unit's row: whether it spans the tree (read afresh: it decides the form of the
+    # other two queries), with the count of grassroots organizations under it.
+    (row,) = prepared.rows(("unit",), _unit_row, unit_id=unit.pk, end=end)
+    unit.spans_tree, grassroots = bool(row["spans"]), row["grassroots"]
     rows = _flow_rows(unit, start, end)
     roll = _roll_counts(unit, start, end)
-    grassroots = (
-        UnitAncestry.objects.valid_on(end)
-        .filter(ancestor=unit, unit__kind__in=Unit.GRASSROOTS_KINDS)
-        .exclude(unit=unit)
-        .count()
-    )
     return _make_figures(unit, start, end, directive, rows, roll, grassroots)
+
+
+class _Count(Func):
+    """COUNT as a plain function, for a subquery that counts (Django's own recipe for an
+    aggregate inside a Subquery): no GROUP BY."""
+
+    function = "COUNT"
+    output_field = IntegerField()
+
+
+def _unit_row(*, unit_id, end) -> QuerySet[Unit]:
+    """The unit's ``spans_tree``, and the grassroots organizations under it on ``end``: those
+    that exist then, for the unit that spans the tree; through the closure for any other."""
+    existing = (
+        Unit.objects.existing_on(end)
+        .filter(kind__in=Unit.GRASSROOTS_KINDS)
+        .order_by()
+        .annotate(n=_Count("pk"))
+        .values("n")
+    )
+    under = (
+        UnitAncestry.objects.valid_on(end)
+        .filter(ancestor=unit_id, unit__kind__in=Unit.GRASSROOTS_KINDS)
+        .exclude(unit=unit_id)
+        .order_by()
+        .annotate(n=_Count("pk"))
+        .values("n")
+    )
+    return Unit.objects.filter(pk=unit_id).values(
+        spans=F("spans_tree"),
+        grassroots=Case(
+            When(spans_tree=True, then=Subquery(existing)),
+            default=Subquery(under),
+            output_field=IntegerField(),
+        ),
+    )
 
 
 def child_units(unit: Unit, day: datetime.date) -> QuerySet[UnitParent]:
@@ -474,7 +607,7 @@ def admission_events(
 ) -> QuerySet[Event]:
     """Admissions and re-admissions in ``unit``'s subtree during [start, end]."""
     events = Event.objects.filter(
-        Q(unit__ancestry__ancestor=unit) & _valid_on("unit__ancestry__", F("effective_date")),
+        _under(unit),
         kind__in=Event.ADMISSION_KINDS,
         effective_date__gte=start,
         effective_date__lte=end,
@@ -608,9 +741,8 @@ def yearly_flows(
 ) -> list[YearFlows]:
     """Admissions and removals in ``unit``'s subtree for each year from ``first_year`` to
     ``end``'s year (the last year up to ``end``), in one ``GROUP BY`` year query."""
-    a = "unit__ancestry__"
     events = Event.objects.filter(
-        Q(**{f"{a}ancestor": unit}) & _valid_on(a, F("effective_date")),
+        _under(unit),
         kind__in=(*Event.ADMISSION_KINDS, *Event.REMOVAL_KINDS),
         effective_date__gte=datetime.date(first_year, 1, 1),
         effective_date__lte=end,
@@ -686,16 +818,22 @@ def flow_events(
     ``unit_figures(unit, start, end, directive)``, in date order; ``subset`` (one of
     ADMITTED_SUBSETS) keeps the members of one category of ``admission_breakdown``."""
     kinds = GROUPED_FIGURES.get(figure) or (FLOW_KINDS[figure],)
-    a = "unit__ancestry__"
-    other_end_inside = UnitAncestry.objects.filter(
-        _valid_on("", OuterRef("effective_date")), unit=OuterRef("other_unit"), ancestor=unit
-    )
+    if unit.spans_tree:  # both ends of a transfer within the system are under it
+        other_end_inside = Q(other_unit__isnull=False)
+    else:
+        other_end_inside = Exists(
+            UnitAncestry.objects.filter(
+                _valid_on("", OuterRef("effective_date")),
+                unit=OuterRef("other_unit"),
+                ancestor=unit,
+            )
+        )
     events = Event.objects.filter(
-        Q(**{f"{a}ancestor": unit}) & _valid_on(a, F("effective_date")),
+        _under(unit),
         kind__in=kinds,
         effective_date__gte=start,
         effective_date__lte=end,
-    ).exclude(Q(kind__in=(K.TRANSFER_IN, K.TRANSFER_OUT)) & Exists(other_end_inside))
+    ).exclude(Q(kind__in=(K.TRANSFER_IN, K.TRANSFER_OUT)) & other_end_inside)
     if directive is not None:
         events = events.filter(directive=directive)
     if figure == "struck_off_probationary":
@@ -715,6 +853,12 @@ def roll_members(
 ) -> QuerySet[Membership]:
     """The roll periods counted in ``figure`` (one of ROLL_FIGURES) of ``unit_figures``."""
     before = start - datetime.timedelta(days=1)
+    if unit.spans_tree:  # no tree filter; nothing moves in or out of the whole
+        condition = {
+            "members_at_start": _open_on(before),
+            "members_at_end": _open_on(end),
+        }.get(figure, Q(pk__in=[]))
+        return Membership.objects.filter(condition).order_by("member__name_sort_key", "pk")
     a = "unit__ancestry__"
     in_range = {"gte": start, "lte": end}
     condition = {

@@ -350,3 +350,53 @@ def test_internal_transfer_does_not_count_for_the_common_ancestor(tree):
     assert unit_figures(tree.gc, *year).all_events.transferred_out == 0
     assert unit_figures(tree.cell_a, *year).all_events.transferred_out == 1
     assert unit_figures(tree.cell_b, *year).all_events.transferred_in == 1
+
+
+# --- the unit that spans the tree ----------------------------------------------------------------
+
+
+def _spanning() -> list[str]:
+    return list(Unit.objects.filter(spans_tree=True).values_list("code", flat=True))
+
+
+def test_the_only_root_spans_the_tree_and_the_services_say_so(tree):
+    assert _spanning() == [tree.root.code]
+    assert tree.root.spans_tree and not tree.gc.spans_tree
+    create("long-thanh-3", K.CELL, tree.gc)
+    unit_move(unit=tree.cell_a, new_parent=create("gc-2", K.GRASSROOTS_COMMITTEE, tree.root),
+              on=d("2015-01-01"))  # fmt: skip
+    unit_dissolve(unit=tree.cell_b, on=d("2016-01-01"))
+    assert _spanning() == [tree.root.code]
+
+
+def test_a_second_root_means_that_no_unit_spans_the_tree(tree):
+    other = create("other-root", K.ABOVE_GRASSROOTS, None)
+    assert _spanning() == [] and not other.spans_tree
+
+
+def test_a_root_moved_under_another_later_leaves_no_unit_spanning(tree):
+    """Before the move it was not under the first root: the first root does not span."""
+    other = create("other-root", K.ABOVE_GRASSROOTS, None)
+    unit_move(unit=other, new_parent=tree.root, on=d("2015-01-01"))
+    assert _spanning() == []
+
+
+def test_the_figures_of_a_root_that_no_longer_spans_are_its_own(tree):
+    """unit_figures reads the flag afresh: an instance loaded before a second root came is
+    not trusted."""
+    admit(tree.cell_a, d("2020-03-01"))
+    root = Unit.objects.get(pk=tree.root.pk)
+    assert root.spans_tree
+    other = create("other-root", K.ABOVE_GRASSROOTS, None, founded="2010-01-01")
+    other_org = create("other-gcell", K.GRASSROOTS_CELL, other)
+    admit(other_org, d("2020-04-01"))
+    figures = unit_figures(root, d("2020-01-01"), d("2020-12-31"))
+    assert figures.all_events.admitted == figures.members_at_end == 1
+    assert not root.spans_tree
+
+
+def test_at_most_one_unit_spans_the_tree(tree):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Unit.objects.filter(pk=tree.gc.pk).update(spans_tree=True)
