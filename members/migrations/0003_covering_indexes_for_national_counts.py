@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('branches', '0002_unit_spans_tree'),
-        ('members', '0001_initial'),
+        ('members', '0002_roster_import'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
