@@ -7,7 +7,7 @@ from collections import defaultdict
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -21,6 +21,15 @@ from .services import add_months
 from .text import name_sort_key
 
 ACTIVE = "active"
+
+# Where a name search looks: anywhere in the name (the default), or only at its start.
+MATCH_ANYWHERE, MATCH_START = "anywhere", "start"
+
+# At most this many units in the unit filter's list: kinds are listed from the top of the tree
+# down while they fit (a district: all its cells; a province: down to its grassroots
+# organizations; the whole Party: the committees above grassroots). Any unit in the user's
+# scope is still accepted (the links from the tree's pages pass a cell's id).
+MAX_UNIT_OPTIONS = 1000
 
 # The unit filter's groups, from the top of the tree down.
 KIND_ORDER = (
@@ -53,15 +62,35 @@ def years_before(day: datetime.date, years: int) -> datetime.date:
     return add_months(day, -12 * years)
 
 
+def listed_kinds(units) -> list[str]:
+    """The kinds of ``units`` to list, from the top of the tree down, while their total stays
+    within ``MAX_UNIT_OPTIONS`` (the top kind always). One query."""
+    counts = dict(units.order_by().values_list("kind").annotate(n=Count("pk")))
+    listed, total = [], 0
+    for kind in KIND_ORDER:
+        total += counts.get(kind, 0)
+        if listed and total > MAX_UNIT_OPTIONS:
+            break
+        if counts.get(kind):
+            listed.append(kind)
+    return listed
+
+
 class UnitChoiceIterator(ModelChoiceIterator):
     """The units grouped by kind, from the top of the tree down, each group in Vietnamese
-    alphabetical order: a long list that a reader can still find a cell in."""
+    alphabetical order: a long list that a reader can still find a cell in. A scope too large
+    for one list shows its upper kinds (``listed_kinds``), plus the unit chosen, if any."""
 
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
+        kinds = listed_kinds(self.queryset)
+        units = list(self.queryset.filter(kind__in=kinds))
+        chosen = self.field.chosen_pk
+        if chosen is not None and all(u.pk != chosen for u in units):
+            units += list(self.queryset.filter(pk=chosen))
         by_kind = defaultdict(list)
-        for unit in self.queryset:
+        for unit in units:
             by_kind[unit.kind].append(unit)
         for kind in KIND_ORDER:
             units = sorted(by_kind[kind], key=lambda u: [name_sort_key(w) for w in u.name.split()])
@@ -71,6 +100,11 @@ class UnitChoiceIterator(ModelChoiceIterator):
 
 class UnitChoiceField(django_filters.fields.ModelChoiceField):
     iterator = UnitChoiceIterator
+
+    def __init__(self, *args, chosen=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The unit asked for (the raw GET value), listed even when its kind is not.
+        self.chosen_pk = int(chosen) if isinstance(chosen, str) and chosen.isdigit() else None
 
     def label_from_instance(self, unit: Unit) -> str:
         if unit.dissolved_on is None:
@@ -108,6 +142,12 @@ class MemberFilter(django_filters.FilterSet):
         method="filter_q",
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
+    match = django_filters.ChoiceFilter(
+        label=_("Tìm tên ở"),
+        choices=[(MATCH_ANYWHERE, _("Bất kỳ chỗ nào trong tên")), (MATCH_START, _("Đầu tên"))],
+        method="filter_match",
+        empty_label=None,
+    )
     unit = UnitFilter(
         label=_("Đơn vị"),
         queryset=_visible_units,
@@ -142,14 +182,23 @@ class MemberFilter(django_filters.FilterSet):
         model = Member
         fields: list[str] = []
 
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        if data is not None:
+            self.filters["unit"].extra["chosen"] = data.get("unit")
+
     def filter_q(self, queryset, name, value):
         value = value.strip()
         if not value:
             return queryset
         # The name, accent- and case-insensitively; or exactly a citizen ID or a card number.
-        return queryset.search(value) | queryset.filter(
+        from_start = self.form.cleaned_data.get("match") == MATCH_START
+        return queryset.search(value, from_start=from_start) | queryset.filter(
             Q(citizen_id=value) | Q(party_card_no=value)
         )
+
+    def filter_match(self, queryset, name, value):
+        return queryset  # read by filter_q
 
     def filter_unit(self, queryset, name, unit):
         # A unit means its whole subtree: the members whose file any cell under it keeps.

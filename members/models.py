@@ -66,7 +66,10 @@ ACTIVE_STATUSES = (Status.PROBATIONARY, Status.OFFICIAL)
 
 class MemberQuerySet(models.QuerySet):
     def visible_to(self, user) -> MemberQuerySet:
-        """Members whose file is kept by a unit the user may see."""
+        """Members whose file is kept by a unit the user may see (a superuser: everyone,
+        with no filter for the database to apply to millions of rows)."""
+        if user.is_authenticated and user.is_superuser:
+            return self.all()
         return self.filter(record_unit__in=Unit.objects.visible_to(user))
 
     def editable_by(self, user) -> MemberQuerySet:
@@ -78,10 +81,16 @@ class MemberQuerySet(models.QuerySet):
     def in_units(self, units) -> MemberQuerySet:
         return self.filter(unit__in=units)
 
-    def search(self, text: str) -> MemberQuerySet:
-        """Accent- and case-insensitive name search ('nguyen van ly' finds 'Nguyễn Văn Lý')."""
+    def search(self, text: str, *, from_start: bool = False) -> MemberQuerySet:
+        """Accent- and case-insensitive name search ('nguyen van ly' finds 'Nguyễn Văn Lý'):
+        anywhere in the name, or only at its start (``from_start``: 'nguyen v' finds
+        'Nguyễn Văn Lý', 'van ly' does not)."""
         key = fold(text)
-        return self.filter(name_folded__contains=key) if key else self
+        if not key:
+            return self
+        if from_start:
+            return self.filter(name_folded__startswith=key)
+        return self.filter(name_folded__contains=key)
 
     def with_probation_start(self) -> MemberQuerySet:
         """Annotate ``probation_start``: the ceremony of the latest (re-)admission among our
@@ -244,8 +253,17 @@ class Member(models.Model):
         indexes = [
             # Member lists of a unit, in Vietnamese name order.
             models.Index(fields=["unit", "name_sort_key"], name="member_unit_sort_idx"),
-            # Name search by prefix of the folded name.
-            models.Index(fields=["name_folded"], name="member_name_folded_idx"),
+            # Everyone in Vietnamese name order (a superuser's list, a province's first page).
+            models.Index(fields=["name_sort_key", "id"], name="member_sort_idx"),
+            # Name search from the start of the folded name: LIKE 'x%'. The pattern operator
+            # class lets PostgreSQL use it under the ICU collation (SQLite ignores opclasses).
+            # Search anywhere in the name (LIKE '%x%') has a trigram index on PostgreSQL only,
+            # created by migration 0004 (it is not a model index: SQLite has no GIN).
+            models.Index(
+                fields=["name_folded"],
+                name="member_name_prefix_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
         ]
 
     def __str__(self) -> str:

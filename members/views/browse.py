@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
@@ -29,6 +30,9 @@ from ..selectors import probationers_due
 from ..services import PROBATION_MONTHS, add_months
 
 PAGE_SIZE = 50
+# The member list counts at most this many matches: counting a whole province's or country's
+# members on every page would cost more than the page (the list says "more than 10,000").
+COUNT_CAP = 10_000
 RECENT_EVENTS = 10
 RECENT_VIEWS = 20
 DUE_SHOWN = 50
@@ -74,6 +78,28 @@ def home(request):
 
 # --- member list -------------------------------------------------------------------------
 
+
+class CappedPaginator(Paginator):
+    """A paginator that counts at most ``cap`` rows (``capped`` tells whether there are more):
+    the pages reach the first ``cap`` rows; a reader narrows the filter for the rest."""
+
+    def __init__(self, object_list, per_page, cap: int, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.cap = cap
+
+    @cached_property
+    def _counted(self) -> int:
+        return self.object_list[: self.cap + 1].count()  # one query, stopping after cap + 1
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._counted, self.cap)
+
+    @property
+    def capped(self) -> bool:
+        return self._counted > self.cap
+
+
 # GET ``sort`` values and the columns they order by; "-" in front for descending.
 SORTS = {
     "name": ("name_sort_key",),
@@ -114,7 +140,9 @@ def member_list(request):
     elif filterset.is_bound:
         members = filterset.qs
     sort, order_by = _ordering(request.GET.get("sort", DEFAULT_SORT))
-    page = Paginator(members.order_by(*order_by), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(members.order_by(*order_by), PAGE_SIZE, COUNT_CAP).get_page(
+        request.GET.get("page")
+    )
     columns = []
     for key, label in COLUMNS:
         current = key is not None and sort.lstrip("-") == key

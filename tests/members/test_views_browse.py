@@ -290,9 +290,9 @@ def test_bad_page_numbers_give_a_page(client, cast, page, number):
 
 # --- query counts -----------------------------------------------------------------------
 
-# session, user; the unit choices; count; the page's rows with their cells; the menu's
-# may_edit_anything.
-LIST_QUERIES = 6
+# session, user; the unit choices (their kinds counted, then listed); the count; the page's
+# rows with their cells; the menu's may_edit_anything.
+LIST_QUERIES = 7
 
 
 def test_member_list_query_count(client, cast, django_assert_num_queries):

@@ -1,0 +1,201 @@
+"""The member list at scale: a capped count, search from the start of a name, a unit list
+that stays short for a large scope, no scope filter for a superuser, and the indexes that
+serve them on PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from branches.models import Unit
+from members import filters
+from members.models import Member
+from members.views import browse
+from tests.members.test_views_browse import listed, names, new_cell, official_on_roll
+
+LIST = reverse("members:member_list")
+
+
+def unit_options(html: str) -> list[str]:
+    """The values offered by the unit filter's <select> (and only that select's)."""
+    select = re.search(r'<select name="unit"[^>]*>(.*?)</select>', html, re.S)
+    assert select, "the unit filter is on the page"
+    return re.findall(r'<option value="([^"]*)"', select.group(1))
+
+
+def selected_unit(html: str) -> list[str]:
+    select = re.search(r'<select name="unit"[^>]*>(.*?)</select>', html, re.S)
+    return re.findall(r'<option value="([^"]*)"[^>]*selected', select.group(1))
+
+
+# --- the capped count ---------------------------------------------------------------------
+
+
+def test_the_count_stops_at_the_cap_and_says_there_are_more(client, cast, monkeypatch):
+    monkeypatch.setattr(browse, "COUNT_CAP", 5)
+    monkeypatch.setattr(browse, "PAGE_SIZE", 2)
+    for n in range(6):
+        official_on_roll(cast.tree.cell_b, f"Đinh Văn {n:02d}")
+    client.force_login(cast.users.board)  # sees 4 + 6 = 10 members
+    response = client.get(LIST)
+    paginator = response.context["page"].paginator
+    assert (paginator.count, paginator.capped, paginator.num_pages) == (5, True, 3)
+    assert "hơn 5 đảng viên" in response.content.decode()
+    # The last page holds the cap's last row; a narrower filter counts exactly again.
+    last = client.get(LIST, {"page": "3"}).context["page"]
+    assert len(last.object_list) == 1
+    narrow = client.get(LIST, {"unit": cast.tree.cell_a.pk}).context["page"].paginator
+    assert (narrow.count, narrow.capped) == (1, False)
+
+
+def test_exactly_the_cap_is_not_more(client, cast, monkeypatch):
+    monkeypatch.setattr(browse, "COUNT_CAP", 4)
+    client.force_login(cast.users.board)  # exactly 4 members
+    response = client.get(LIST)
+    paginator = response.context["page"].paginator
+    assert (paginator.count, paginator.capped) == (4, False)
+    assert "Tìm thấy 4 đảng viên." in response.content.decode()
+
+
+# --- search from the start of the name ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "match", "found"),
+    [
+        ("le van", "start", ["Lê Văn Bình"]),
+        ("LÊ V", "start", ["Lê Văn Bình"]),
+        ("van binh", "start", []),
+        ("van binh", "anywhere", ["Lê Văn Bình"]),
+        ("van", "anywhere", ["Lê Văn Bình", "Võ Văn Đông"]),
+        ("van", "", ["Lê Văn Bình", "Võ Văn Đông"]),
+        ("vo", "start", ["Võ Văn Đông"]),
+    ],
+)
+def test_search_anywhere_or_from_the_start(client, cast, text, match, found):
+    assert names(listed(client, cast.users.admin, q=text, match=match)) == found
+
+
+def test_an_exact_citizen_id_is_found_whatever_the_match(client, cast):
+    member = cast.members.b
+    member.citizen_id = "092080001234"
+    member.save()
+    assert listed(client, cast.users.board, q="092080001234", match="start") == [member]
+
+
+def test_an_unknown_match_is_a_form_error(client, cast):
+    client.force_login(cast.users.board)
+    response = client.get(LIST, {"q": "van", "match": "middle"})
+    assert "match" in response.context["form"].errors
+    assert list(response.context["page"].object_list) == []
+
+
+# --- the unit list of a large scope -------------------------------------------------------
+
+
+def test_kinds_are_listed_from_the_top_while_they_fit(cast, monkeypatch):
+    units = Unit.objects.visible_to(cast.users.board)  # 1 above, 2 committees, 1 + 3 cells
+    K = Unit.Kind
+    assert filters.listed_kinds(units) == [
+        K.ABOVE_GRASSROOTS,
+        K.GRASSROOTS_COMMITTEE,
+        K.GRASSROOTS_CELL,
+        K.CELL,
+    ]
+    monkeypatch.setattr(filters, "MAX_UNIT_OPTIONS", 4)
+    assert filters.listed_kinds(units) == [
+        K.ABOVE_GRASSROOTS,
+        K.GRASSROOTS_COMMITTEE,
+        K.GRASSROOTS_CELL,
+    ]
+    monkeypatch.setattr(filters, "MAX_UNIT_OPTIONS", 1)
+    assert filters.listed_kinds(units) == [K.ABOVE_GRASSROOTS]
+    monkeypatch.setattr(filters, "MAX_UNIT_OPTIONS", 0)  # the top kind, whatever its size
+    assert filters.listed_kinds(units) == [K.ABOVE_GRASSROOTS]
+
+
+def test_a_large_scope_lists_the_upper_kinds_but_accepts_any_unit(client, cast, monkeypatch):
+    monkeypatch.setattr(filters, "MAX_UNIT_OPTIONS", 3)
+    client.force_login(cast.users.board)
+    tree = cast.tree
+    html = client.get(LIST).content.decode()
+    assert unit_options(html) == ["", str(tree.root.pk), str(tree.gc.pk), str(cast.other.pk)]
+    # A cell, as the tree's pages link to it: it filters, and it is listed, chosen.
+    response = client.get(LIST, {"unit": tree.cell_b.pk})
+    assert list(response.context["page"].object_list) == [cast.members.b]
+    html = response.content.decode()
+    assert str(tree.cell_b.pk) in unit_options(html)
+    assert str(tree.cell_a.pk) not in unit_options(html)
+    assert selected_unit(html) == [str(tree.cell_b.pk)]
+
+
+def test_a_unit_outside_the_scope_is_not_listed_even_when_asked_for(client, cast, monkeypatch):
+    monkeypatch.setattr(filters, "MAX_UNIT_OPTIONS", 1)
+    client.force_login(cast.users.office)
+    response = client.get(LIST, {"unit": cast.cell_o.pk})
+    assert "unit" in response.context["form"].errors
+    assert str(cast.cell_o.pk) not in unit_options(response.content.decode())
+
+
+def test_a_cell_asked_for_costs_one_query_more(
+    client, cast, monkeypatch, django_assert_num_queries
+):
+    from tests.members.test_views_browse import LIST_QUERIES
+
+    monkeypatch.setattr(filters, "MAX_UNIT_OPTIONS", 3)
+    client.force_login(cast.users.board)
+    # the lookup that validates it, and the one that lists it beside the upper kinds
+    with django_assert_num_queries(LIST_QUERIES + 2):
+        client.get(LIST, {"unit": cast.tree.cell_b.pk})
+
+
+# --- the superuser's list -----------------------------------------------------------------
+
+
+def test_a_superuser_sees_everyone_with_no_scope_condition(cast):
+    cell = new_cell(cast, "c-new")
+    stray = official_on_roll(cell, "Hồ Thị Mới")
+    admin = cast.users.admin
+    everyone = Member.objects.visible_to(admin)
+    assert set(everyone) == set(Member.objects.all())
+    assert stray in everyone
+    assert " WHERE " not in str(everyone.query)
+    # A user with a role still gets the scope's condition.
+    assert " WHERE " in str(Member.objects.visible_to(cast.users.board).query)
+
+
+# --- the indexes behind the list on PostgreSQL --------------------------------------------
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL's indexes and planner"
+)
+
+
+def plan(sql: str, params) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@postgresql_only
+@pytest.mark.parametrize(
+    ("search", "index"),
+    [
+        ({"from_start": True}, "member_name_prefix_idx"),
+        ({"from_start": False}, "member_name_trgm_idx"),
+    ],
+)
+def test_name_searches_can_use_their_index(cast, search, index):
+    sql, params = Member.objects.search("nguyen van", **search).values("pk").query.sql_with_params()
+    assert index in plan(sql, params)
+
+
+@postgresql_only
+def test_everyone_in_name_order_can_be_read_from_an_index(cast):
+    query = Member.objects.visible_to(cast.users.admin).order_by("name_sort_key", "pk")[:50]
+    sql, params = query.values("pk").query.sql_with_params()
+    assert "member_sort_idx" in plan(sql, params)
