@@ -14,7 +14,8 @@
 #   make clean        caches, collected static files, a left-over test server
 #   make distclean    clean, and the virtualenv
 #
-# PYTEST_ARGS passes options to pytest (make test-sqlite PYTEST_ARGS="-x -k members").
+# PYTEST_ARGS passes options to pytest (make test-sqlite PYTEST_ARGS="-x -k members");
+# PYTEST_WORKERS sets the number of test processes (default: one per core; 0: no xdist).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -26,6 +27,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RUFF := $(VENV)/bin/ruff
 PYTEST_ARGS ?=
+# The suite runs on every core (pytest-xdist), a test module per worker: the two modules that
+# load the demo (a minute each) then load it once each, side by side. PYTEST_WORKERS=0 runs it
+# in one process.
+PYTEST_WORKERS ?= auto
+PYTEST_XDIST = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile)
 
 # WeasyPrint needs Pango and fonts; poppler-utils gives pdftotext for checking PDFs; PostgreSQL
 # is the second database of `make test`.
@@ -57,7 +63,7 @@ PYTEST_OK_IF_EMPTY = || { status=$$?; [ $$status -eq 5 ] \
 	sync sync-dev system-deps-app checks collectstatic pytest-sqlite pytest-postgresql
 
 help:
-	@sed -n '1,17s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+	@sed -n '1,18s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
 
 run: sync system-deps-run
 	$(PY) manage.py migrate --noinput
@@ -118,7 +124,7 @@ collectstatic:
 
 pytest-sqlite:
 	@echo "== pytest on SQLite"
-	$(NO_DB_URL) $(PY) -m pytest $(PYTEST_ARGS) $(PYTEST_OK_IF_EMPTY)
+	$(NO_DB_URL) $(PY) -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS) $(PYTEST_OK_IF_EMPTY)
 
 # On CI (CI=true) PostgreSQL is required; elsewhere the run is skipped when it is missing.
 pytest-postgresql:
@@ -132,7 +138,8 @@ pytest-postgresql:
 		exit 0; \
 	fi; \
 	echo "== pytest on PostgreSQL"; \
-	bash scripts/pg_test_server.sh run -- $(PY) -m pytest $(PYTEST_ARGS) $(PYTEST_OK_IF_EMPTY)
+	bash scripts/pg_test_server.sh run -- $(PY) -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS) \
+		$(PYTEST_OK_IF_EMPTY)
 
 clean:
 	bash scripts/pg_test_server.sh stop

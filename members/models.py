@@ -82,15 +82,17 @@ class MemberQuerySet(models.QuerySet):
         return self.filter(unit__in=units)
 
     def search(self, text: str, *, from_start: bool = False) -> MemberQuerySet:
-        """Accent- and case-insensitive name search ('nguyen van ly' finds 'Nguyễn Văn Lý'):
-        anywhere in the name, or only at its start (``from_start``: 'nguyen v' finds
-        'Nguyễn Văn Lý', 'van ly' does not)."""
+        """Members whose name matches ``text`` accent- and case-insensitively ('nguyen van ly'
+        finds 'Nguyễn Văn Lý'), anywhere in the name or only at its start (``from_start``:
+        'nguyen v' finds him, 'van ly' does not); or whose citizen ID or party card number is
+        exactly ``text``. One condition, so that the database can combine it with the scope's
+        (the name's index, or the cell's few rows first)."""
+        text = text.strip()
         key = fold(text)
         if not key:
             return self
-        if from_start:
-            return self.filter(name_folded__startswith=key)
-        return self.filter(name_folded__contains=key)
+        name = Q(name_folded__startswith=key) if from_start else Q(name_folded__contains=key)
+        return self.filter(name | Q(citizen_id=text) | Q(party_card_no=text))
 
     def with_probation_start(self) -> MemberQuerySet:
         """Annotate ``probation_start``: the ceremony of the latest (re-)admission among our

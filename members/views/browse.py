@@ -12,6 +12,8 @@ from collections import defaultdict
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import F
+from django.db.models.functions import Lower
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -24,7 +26,7 @@ from branches.models import Role
 from reports.figures import unit_figures
 
 from ..access import get_member, may_edit_member
-from ..filters import MemberFilter
+from ..filters import MATCH_START, MemberFilter
 from ..models import ACTIVE_STATUSES, Event, Member, RecordView, Status
 from ..selectors import probationers_due
 from ..services import PROBATION_MONTHS, add_months
@@ -89,7 +91,9 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def _counted(self) -> int:
-        return self.object_list[: self.cap + 1].count()  # one query, stopping after cap + 1
+        # One query, which stops after cap + 1 rows (in no order: ordering would make the
+        # database find the first cap + 1 in order, walking an index through a province).
+        return self.object_list.order_by()[: self.cap + 1].count()
 
     @cached_property
     def count(self) -> int:
@@ -120,14 +124,23 @@ COLUMNS = [
 ]
 
 
-def _ordering(sort: str) -> tuple[str, list[str]]:
-    """The whitelisted sort key and its ORDER BY; an unknown key gives the default."""
+def _ordering(sort: str, *, sort_matches: bool = False) -> tuple[str, list]:
+    """The whitelisted sort key and its ORDER BY; an unknown key gives the default.
+
+    ``sort_matches``: order the name by an expression that no index serves, so that the
+    database sorts the rows that match instead of walking the name index. A search anywhere in
+    the name mostly finds given names, and the list is in given-name order: the matches of a
+    rare one ("sen") sit together late in the index, which PostgreSQL would otherwise walk
+    (4 million rows read for 50 shown, 6 s; sorting its 43,000 matches: 0.2 s). The sort key
+    holds only digits, "!" and spaces, so Lower() leaves the order as it is.
+    """
     descending = sort.startswith("-")
     key = sort[1:] if descending else sort
     if key not in SORTS:
         key, descending = DEFAULT_SORT, False
-    fields = [("-" if descending else "") + f for f in SORTS[key]]
-    return ("-" if descending else "") + key, [*fields, "-pk" if descending else "pk"]
+    fields = [Lower(f) if sort_matches and f == "name_sort_key" else F(f) for f in SORTS[key]]
+    ordered = [f.desc() if descending else f.asc() for f in fields]
+    return ("-" if descending else "") + key, [*ordered, "-pk" if descending else "pk"]
 
 
 @login_required
@@ -139,7 +152,11 @@ def member_list(request):
         members = members.none()  # a wrong filter shows its error, never a wider list
     elif filterset.is_bound:
         members = filterset.qs
-    sort, order_by = _ordering(request.GET.get("sort", DEFAULT_SORT))
+    asked = filterset.form.cleaned_data if filterset.is_bound and filterset.is_valid() else {}
+    searching_anywhere = bool(asked.get("q", "").strip()) and asked.get("match") != MATCH_START
+    sort, order_by = _ordering(
+        request.GET.get("sort", DEFAULT_SORT), sort_matches=searching_anywhere
+    )
     page = CappedPaginator(members.order_by(*order_by), PAGE_SIZE, COUNT_CAP).get_page(
         request.GET.get("page")
     )

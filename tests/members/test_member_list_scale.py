@@ -5,14 +5,18 @@ serve them on PostgreSQL."""
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 import pytest
+from django import forms
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from branches.models import Unit
 from members import filters
 from members.models import Member
+from members.text import name_sort_key
 from members.views import browse
 from tests.members.test_views_browse import listed, names, new_cell, official_on_roll
 
@@ -199,3 +203,83 @@ def test_everyone_in_name_order_can_be_read_from_an_index(cast):
     query = Member.objects.visible_to(cast.users.admin).order_by("name_sort_key", "pk")[:50]
     sql, params = query.values("pk").query.sql_with_params()
     assert "member_sort_idx" in plan(sql, params)
+
+
+# --- the unit list's markup ---------------------------------------------------------------
+
+
+class _Markup(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.items: list[tuple] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.items.append(("start", tag, sorted(attrs)))
+
+    def handle_endtag(self, tag):
+        self.items.append(("end", tag))
+
+    def handle_data(self, data):
+        if data.strip():
+            self.items.append(("text", data.strip()))
+
+
+def markup(html: str) -> list[tuple]:
+    parser = _Markup()
+    parser.feed(html)
+    return parser.items
+
+
+@pytest.mark.parametrize("value", [None, "2", "9"])
+def test_the_fast_select_writes_what_djangos_select_writes(value):
+    choices = [
+        ("", "Tất cả"),
+        ("Đảng bộ cơ sở", [("1", 'Đảng bộ "A" & <B>'), ("2", "Đảng bộ phường Thốt Nốt")]),
+        ("Chi bộ", [("9", "Chi bộ Long Thạnh 2")]),
+    ]
+    attrs = {"id": "id_unit", "required": True, "disabled": False, "data-x": "1"}
+    fast = filters.FastSelect(attrs=attrs, choices=choices).render("unit", value)
+    django = forms.Select(attrs=attrs, choices=choices).render("unit", value)
+    assert markup(fast) == markup(django)
+    assert "&lt;B&gt;" in fast and "<B>" not in fast
+
+
+# --- the queries behind the list ----------------------------------------------------------
+
+
+def test_the_capped_count_asks_for_no_order(client, cast):
+    client.force_login(cast.users.board)
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(LIST)
+    counts = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
+    assert len(counts) == 1
+    assert "ORDER BY" not in counts[0] and f"LIMIT {browse.COUNT_CAP + 1}" in counts[0]
+
+
+@pytest.mark.parametrize(
+    ("params", "by_expression"),
+    [
+        ({}, False),
+        ({"q": "van"}, True),
+        ({"q": "le", "match": "start"}, False),
+        ({"q": "van", "sort": "-name"}, True),
+        ({"q": "  "}, False),
+    ],
+)
+def test_a_search_anywhere_sorts_its_matches_instead_of_walking_the_name_index(
+    client, cast, params, by_expression
+):
+    client.force_login(cast.users.admin)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(LIST, params)
+    page = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].startswith('SELECT "members_member"."id"') and "ORDER BY" in q["sql"]
+    ]
+    assert len(page) == 1
+    assert ('LOWER("members_member"."name_sort_key")' in page[0]) == by_expression
+    # The order is the same either way: Vietnamese, by given name.
+    shown = names(response.context["page"].object_list)
+    expected = sorted(shown, key=name_sort_key)
+    assert shown == (expected[::-1] if params.get("sort") == "-name" else expected)
