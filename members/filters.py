@@ -96,9 +96,9 @@ class UnitChoiceIterator(ModelChoiceIterator):
         for unit in units:
             by_kind[unit.kind].append(unit)
         for kind in KIND_ORDER:
-            units = sorted(by_kind[kind], key=lambda u: [name_sort_key(w) for w in u.name.split()])
-            if units:
-                yield (Unit.Kind(kind).label, [self.choice(u) for u in units])
+            group = sorted(by_kind[kind], key=lambda u: [name_sort_key(w) for w in u.name.split()])
+            if group:
+                yield (Unit.Kind(kind).label, [self.choice(u) for u in group])
 
 
 class FastSelect(forms.Select):
@@ -216,6 +216,14 @@ class MemberFilter(django_filters.FilterSet):
         super().__init__(data, *args, **kwargs)
         if data is not None:
             self.filters["unit"].extra["chosen"] = data.get("unit")
+
+    @property
+    def searching_anywhere(self) -> bool:
+        """A valid search for a name anywhere in it (not only at its start)."""
+        if not (self.is_bound and self.is_valid()):
+            return False
+        asked = self.form.cleaned_data
+        return bool(asked.get("q", "").strip()) and asked.get("match") != MATCH_START
 
     def filter_q(self, queryset, name, value):
         from_start = self.form.cleaned_data.get("match") == MATCH_START

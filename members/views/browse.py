@@ -26,7 +26,7 @@ from branches.models import Role
 from reports.figures import unit_figures
 
 from ..access import get_member, may_edit_member
-from ..filters import MATCH_START, MemberFilter
+from ..filters import MemberFilter
 from ..models import ACTIVE_STATUSES, Event, Member, RecordView, Status
 from ..selectors import probationers_due
 from ..services import PROBATION_MONTHS, add_months
@@ -152,10 +152,8 @@ def member_list(request):
         members = members.none()  # a wrong filter shows its error, never a wider list
     elif filterset.is_bound:
         members = filterset.qs
-    asked = filterset.form.cleaned_data if filterset.is_bound and filterset.is_valid() else {}
-    searching_anywhere = bool(asked.get("q", "").strip()) and asked.get("match") != MATCH_START
     sort, order_by = _ordering(
-        request.GET.get("sort", DEFAULT_SORT), sort_matches=searching_anywhere
+        request.GET.get("sort", DEFAULT_SORT), sort_matches=filterset.searching_anywhere
     )
     page = CappedPaginator(members.order_by(*order_by), PAGE_SIZE, COUNT_CAP).get_page(
         request.GET.get("page")
