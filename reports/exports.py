@@ -567,8 +567,9 @@ class UnitReport:
 def build_unit_report(
     unit: Unit, start: datetime.date, end: datetime.date, directive: Directive | None
 ) -> UnitReport:
-    """Everything the report shows, in a constant number of queries (8 with children, 6
-    without): figures (3), children (3, or 1 when there are none), breakdown (1), years (1)."""
+    """Everything the report shows, in a constant number of queries (9 with children, 6 for a
+    cell): figures (3), children (3, or 1 when there are none), breakdown (2, or 1 below the
+    grassroots level), years (1)."""
     children = children_figures(unit, start, end, directive)
     return UnitReport(
         unit=unit,

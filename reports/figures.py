@@ -24,7 +24,8 @@ The other reads of a report keep to a constant number of queries too:
   three queries for all of them (the same two queries grouped by child, and the children with
   their grassroots counts); each child's figures equal ``unit_figures(child, …)``.
 - ``admission_breakdown``: the admitted (and re-admitted) by the official forms' categories, in
-  one query; ``yearly_flows``: admissions and removals by year, one ``GROUP BY`` year.
+  one pass (conditional counts), and the grassroots organizations that admitted anyone;
+  ``yearly_flows``: admissions and removals by year, one ``GROUP BY`` year.
 - ``flow_events`` / ``roll_members``: the records behind each figure, as querysets.
 
 Struck off "while probationary" (form 1) is counted in the events query: the member's latest
@@ -35,7 +36,6 @@ outside as official members have no recognition among our events.)
 
 from __future__ import annotations
 
-import collections
 import dataclasses
 import datetime
 
@@ -51,10 +51,11 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models.functions import Cast, Coalesce, ExtractDay, ExtractMonth, ExtractYear
 
 from branches.models import Unit, UnitAncestry, UnitParent
 from members import choices
@@ -594,27 +595,50 @@ class AdmissionBreakdown:
         return self.age_bands["18_30"]
 
 
-def age_on(born: datetime.date, day: datetime.date) -> int:
-    """Whole years from ``born`` to ``day`` (as ``Member.age_on``)."""
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
-def admission_events(
-    unit: Unit,
-    start: datetime.date,
-    end: datetime.date,
-    directive: Directive | None = None,
-) -> QuerySet[Event]:
-    """Admissions and re-admissions in ``unit``'s subtree during [start, end]."""
+def _admissions(*, start, end, spans, unit_id=None, directive_id=None) -> QuerySet[Event]:
+    """Admissions and re-admissions in the subtree of unit ``unit_id`` (``spans``: the unit
+    that spans the tree, no tree filter) during [start, end], under the directive if any."""
     events = Event.objects.filter(
-        _under(unit),
-        kind__in=Event.ADMISSION_KINDS,
-        effective_date__gte=start,
-        effective_date__lte=end,
+        kind__in=Event.ADMISSION_KINDS, effective_date__gte=start, effective_date__lte=end
     )
-    if directive is not None:
-        events = events.filter(directive=directive)
+    if not spans:
+        events = events.filter(Q(**{f"{_A}ancestor": unit_id}) & _valid_on(_A, F("effective_date")))
+    if directive_id is not None:
+        events = events.filter(directive=directive_id)
     return events
+
+
+def _day_number(field: str):
+    """``field`` (a date) as the number yyyymmdd: the difference of two such numbers, divided
+    by 10,000 and rounded down, is the whole years between the two days (as
+    ``Member.age_on`` counts them)."""
+    # As integers: PostgreSQL's EXTRACT gives numerics, several times slower to add up.
+    year, month, day = (
+        Cast(extract(field), IntegerField()) for extract in (ExtractYear, ExtractMonth, ExtractDay)
+    )
+    return year * 10_000 + month * 100 + day
+
+
+def _breakdown_counts() -> dict:
+    """The conditional counts of ``admission_breakdown``, all in one pass over the events."""
+    counts = {
+        "total": Count("pk"),
+        "admitted": Count("pk", filter=Q(kind=K.ADMISSION)),
+        "readmitted": Count("pk", filter=Q(kind=K.READMISSION)),
+        # Whole years at the decision, summed (the mean age): yyyymmdd differences / 10,000.
+        # (Integer division: the difference is never negative, so it rounds down.)
+        "age_sum": Sum(F("age_number") / 10_000),
+    }
+    for name, condition in ADMITTED_SUBSETS.items():
+        counts[name.replace(":", "__")] = Count("pk", filter=condition)
+    for key, low, high in AGE_BANDS:
+        band = Q()
+        if low is not None:
+            band &= Q(age_number__gte=low * 10_000)
+        if high is not None:
+            band &= Q(age_number__lt=(high + 1) * 10_000)
+        counts[f"age__{key}"] = Count("pk", filter=band)
+    return counts
 
 
 def admission_breakdown(
@@ -623,96 +647,64 @@ def admission_breakdown(
     end: datetime.date,
     directive: Directive | None = None,
 ) -> AdmissionBreakdown:
-    """The admitted by the categories of form 2, in one query: the admissions grouped by every
-    field the form breaks them down by, tallied here (ages are computed exactly, in Python,
-    from the date of birth and the decision's date)."""
-    # The grassroots organization that the event's cell was under on the day. It is inside the
-    # subtree whenever the unit is at or above the grassroots level (the tree's kinds keep the
-    # levels in order); under a cell or an intermediate committee there is none to count.
-    at_or_above_grassroots = unit.kind in (Unit.Kind.ABOVE_GRASSROOTS, *Unit.GRASSROOTS_KINDS)
-    grassroots = Subquery(
-        UnitAncestry.objects.filter(
-            _valid_on("", OuterRef("effective_date")),
-            unit=OuterRef("unit"),
-            ancestor__kind__in=Unit.GRASSROOTS_KINDS,
-        )
-        .order_by()
-        .values("ancestor")[:1]
+    """The admitted by the categories of form 2, in two queries: one pass over the admissions
+    counting every category at once (ages in whole years at the decision's date, computed
+    exactly in SQL), and the grassroots organizations that admitted anyone."""
+    values = {"start": start, "end": end}
+    if not unit.spans_tree:
+        values["unit_id"] = unit.pk
+    if directive is not None:
+        values["directive_id"] = directive.pk
+    shape = (unit.spans_tree, directive is not None)
+    row = prepared.aggregate(
+        ("breakdown", *shape),
+        lambda **v: _admissions(spans=unit.spans_tree, **v).alias(
+            age_number=_day_number("effective_date") - _day_number("member__date_of_birth")
+        ),
+        lambda **v: _breakdown_counts(),
+        **values,
     )
-    m = "member__"
-    fields = {
-        "gender": f"{m}gender",
-        "ethnicity": f"{m}ethnicity",
-        "religion": f"{m}religion",
-        "youth_union": f"{m}youth_union_member",
-        "business": f"{m}private_business_owner",
-        "foreigner": f"{m}married_to_foreigner",
-        "occupation": f"{m}occupation_group",
-        "general_education": f"{m}general_education",
-        "professional_level": f"{m}professional_level",
-        "academic_title": f"{m}academic_title",
-        "born": f"{m}date_of_birth",
-        "day": "effective_date",
-    }
-    rows = (
-        admission_events(unit, start, end, directive)
-        .annotate(
-            **{key: F(path) for key, path in fields.items()},
-            grassroots=grassroots
-            if at_or_above_grassroots
-            else Value(None, output_field=IntegerField()),
-        )
-        .values("kind", *fields, "grassroots")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    tally: collections.Counter = collections.Counter()
-    ages: list[tuple[int, int]] = []
-    admitting: set[int] = set()
-    categories = ("occupation", "general_education", "professional_level", "academic_title")
-    for row in rows:
-        n = row["n"]
-        tally["total"] += n
-        tally["admitted" if row["kind"] == K.ADMISSION else "readmitted"] += n
-        tally["women"] += n if row["gender"] == choices.Gender.FEMALE else 0
-        tally["ethnic_minorities"] += n if row["ethnicity"] != choices.Ethnicity.KINH else 0
-        tally["religious"] += n if row["religion"] != choices.Religion.NONE else 0
-        tally["youth_union"] += n if row["youth_union"] else 0
-        tally["private_business_owners"] += n if row["business"] else 0
-        tally["married_to_foreigners"] += n if row["foreigner"] else 0
-        for name in categories:
-            tally[name, row[name]] += n
-        age = age_on(row["born"], row["day"])
-        ages.append((age, n))
-        tally["age", _age_band(age)] += n
-        if row["grassroots"] is not None:
-            admitting.add(row["grassroots"])
-    total = tally["total"]
+    grassroots = 0
+    # The grassroots organizations are inside the subtree whenever the unit is at or above the
+    # grassroots level (the tree's kinds keep the levels in order); under a cell or an
+    # intermediate committee there is none to count.
+    if unit.kind in (Unit.Kind.ABOVE_GRASSROOTS, *Unit.GRASSROOTS_KINDS):
+        grassroots = prepared.aggregate(
+            ("breakdown grassroots", *shape),
+            lambda **v: _admissions(spans=unit.spans_tree, **v).filter(
+                _valid_on(_A, F("effective_date")),
+                **{f"{_A}ancestor__kind__in": Unit.GRASSROOTS_KINDS},
+            ),
+            # One join on the closure and a distinct count: no subquery per event.
+            lambda **v: {"n": Count(f"{_A}ancestor", distinct=True)},
+            **values,
+        )["n"]
+    total = row["total"]
     return AdmissionBreakdown(
         total=total,
-        admitted=tally["admitted"],
-        readmitted=tally["readmitted"],
-        women=tally["women"],
-        ethnic_minorities=tally["ethnic_minorities"],
-        religious=tally["religious"],
-        youth_union=tally["youth_union"],
-        private_business_owners=tally["private_business_owners"],
-        married_to_foreigners=tally["married_to_foreigners"],
-        age_bands={key: tally["age", key] for key, _low, _high in AGE_BANDS},
-        mean_age=round(sum(a * n for a, n in ages) / total, 1) if total else None,
-        occupation={v: tally["occupation", v] for v in choices.OccupationGroup.values},
+        admitted=row["admitted"],
+        readmitted=row["readmitted"],
+        women=row["women"],
+        ethnic_minorities=row["ethnic_minorities"],
+        religious=row["religious"],
+        youth_union=row["youth_union"],
+        private_business_owners=row["private_business_owners"],
+        married_to_foreigners=row["married_to_foreigners"],
+        age_bands={key: row[f"age__{key}"] for key, _low, _high in AGE_BANDS},
+        mean_age=round(row["age_sum"] / total, 1) if total else None,
+        occupation={v: row[f"occupation__{v}"] for v in choices.OccupationGroup.values},
         general_education={
-            v: tally["general_education", v] for v in choices.GeneralEducation.values
+            v: row[f"general_education__{v}"] for v in choices.GeneralEducation.values
         },
         professional_level={
-            v: tally["professional_level", v] for v in choices.ProfessionalLevel.values
+            v: row[f"professional_level__{v}"] for v in choices.ProfessionalLevel.values
         },
         academic_title={
-            v: tally["academic_title", v]
+            v: row[f"academic_title__{v}"]
             for v in choices.AcademicTitle.values
             if v != choices.AcademicTitle.NONE
         },
-        grassroots_admitting=len(admitting),
+        grassroots_admitting=grassroots,
     )
 
 

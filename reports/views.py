@@ -30,7 +30,7 @@ from thotnot_members.replica import report_reads
 
 from . import exports
 from .charts import year_chart_svg
-from .exports import Cell, RecordsLink, Table
+from .exports import Cell, Table
 from .figures import ROLL_FIGURES
 from .forms import Period, RecordsForm, ReportPeriodForm
 from .renderers import pdf, xlsx
@@ -56,23 +56,27 @@ def _read_period(request: HttpRequest, *, with_directive: bool = True):
     return form.showing(period), period
 
 
-def records_url(link: RecordsLink) -> str:
-    return f"{reverse('reports:records', args=[link.unit_code])}?{urlencode(link.query())}"
-
-
 def _attach_urls(tables: list[Table], period: Period, cells: Iterable[Cell] = ()) -> None:
     """Give the page's figures their links (each to its records, when it is not 0) and each
     child its own report's."""
     query = urlencode(period.query())
+    paths: dict[tuple[str, str], str] = {}
+
+    def path(view: str, code: str) -> str:  # a few units, a hundred links or more
+        if (view, code) not in paths:
+            paths[view, code] = reverse(view, args=[code])
+        return paths[view, code]
+
     figures = list(cells)
     for table in tables:
         for row in table.all_rows():
             if row.unit_code:
-                row.url = f"{reverse('reports:unit_report', args=[row.unit_code])}?{query}"
+                row.url = f"{path('reports:unit_report', row.unit_code)}?{query}"
             figures += row.cells
     for cell in figures:
         if cell.link is not None and cell.value:
-            cell.url = records_url(cell.link)
+            link = cell.link
+            cell.url = f"{path('reports:records', link.unit_code)}?{urlencode(link.query())}"
 
 
 def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:

@@ -179,7 +179,7 @@ def test_the_breakdown_of_the_admitted(tree, directive28, django_assert_num_quer
     )
     admit(tree.gcell, d("2022-04-01"), born=d("1961-04-02"), married_to_foreigner=True)  # 60
     admit(tree.gcell, d("2021-04-01"))  # before the period
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # the admitted; the grassroots organizations admitting
         b = admission_breakdown(tree.root, *PERIOD)
     assert (b.total, b.admitted, b.readmitted) == (3, 3, 0)
     assert (b.women, b.ethnic_minorities, b.religious, b.youth_union) == (1, 1, 1, 1)
@@ -243,6 +243,24 @@ def test_the_records_behind_each_category_of_the_admitted(tree):
 def test_an_empty_breakdown_has_no_mean_age(tree):
     b = admission_breakdown(tree.root, *PERIOD)
     assert b.total == 0 and b.mean_age is None
+
+
+@pytest.mark.parametrize(
+    ("born", "admitted", "band"),
+    [
+        ("1991-03-01", "2022-03-01", "31_35"),  # the 31st birthday itself
+        ("1991-03-02", "2022-03-01", "18_30"),  # the day before it
+        ("1976-02-29", "2022-02-28", "41_45"),  # born on 29/02: 45 until 01/03
+        ("1976-02-29", "2022-03-01", "46_50"),
+        ("1986-12-31", "2022-12-31", "36_40"),  # 36 on the last day of the year
+        ("1961-04-02", "2022-04-01", "56_60"),  # 60 (over 60 cannot be admitted)
+    ],
+)
+def test_ages_at_admission_count_whole_years_as_members_do(tree, born, admitted, band):
+    member = admit(tree.cell_a, d(admitted), born=d(born))
+    b = admission_breakdown(tree.root, *PERIOD)
+    assert b.mean_age == member.age_on(d(admitted))
+    assert {key for key, n in b.age_bands.items() if n} == {band}
 
 
 def test_admissions_and_removals_by_year_in_one_query(

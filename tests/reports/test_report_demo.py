@@ -48,8 +48,9 @@ ARTICLE = {
 LABELS = {name: str(label) for name, label, _level, _strong in exports.SUMMARY_ROWS}
 LABELS["grassroots_organizations"] = "Tổ chức cơ sở đảng trực thuộc (cuối kỳ)"
 # A report page's queries: session, user, unit, directives, figures (3), children (3; 1 for a
-# cell, which has none), breakdown, years, the menu's role check.
-PAGE_QUERIES = {"q-thot-not": 13, "p-thot-not": 13, "p-thot-not-long-thanh-2": 11}
+# cell, which has none), breakdown (2: the admitted, and the grassroots organizations admitting,
+# which a cell has none of), years, the menu's role check.
+PAGE_QUERIES = {"q-thot-not": 14, "p-thot-not": 14, "p-thot-not-long-thanh-2": 11}
 
 
 @pytest.fixture(scope="module")

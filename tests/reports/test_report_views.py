@@ -293,11 +293,11 @@ def _more_children(cast, n):
 @pytest.mark.parametrize(
     "view, queries",
     [
-        # session, user, unit, directives, figures 3, children 3, breakdown, years, roles
-        ("reports:unit_report", 13),
-        ("reports:unit_report_xlsx", 21),  # + 9 lists of records; no roles (no page)
+        # session, user, unit, directives, figures 3, children 3, breakdown 2, years, roles
+        ("reports:unit_report", 14),
+        ("reports:unit_report_xlsx", 22),  # + 9 lists of records; no roles (no page)
         ("reports:form1", 10),  # session, user, unit, 2 × figures 3, roles
-        ("reports:form2", 6),  # session, user, unit, 2 × breakdown, roles
+        ("reports:form2", 8),  # session, user, unit, 2 × breakdown 2, roles
         ("reports:records", 7),  # session, user, unit, directives, count, page, roles
     ],
 )
