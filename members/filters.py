@@ -177,6 +177,7 @@ class MemberFilter(django_filters.FilterSet):
         choices=[(MATCH_ANYWHERE, _("Bất kỳ chỗ nào trong tên")), (MATCH_START, _("Đầu tên"))],
         method="filter_match",
         empty_label=None,
+        widget=FastSelect,
     )
     unit = UnitFilter(
         label=_("Đơn vị"),
@@ -189,18 +190,32 @@ class MemberFilter(django_filters.FilterSet):
         choices=[(ACTIVE, _("Đang sinh hoạt (dự bị và chính thức)")), *Status.choices],
         method="filter_status",
         empty_label=_("Tất cả"),
+        widget=FastSelect,
     )
     gender = django_filters.ChoiceFilter(
-        label=_("Giới tính"), choices=choices.Gender.choices, empty_label=_("Tất cả")
+        label=_("Giới tính"),
+        choices=choices.Gender.choices,
+        empty_label=_("Tất cả"),
+        widget=FastSelect,
     )
     ethnicity = django_filters.ChoiceFilter(
-        label=_("Dân tộc"), choices=choices.Ethnicity.choices, empty_label=_("Tất cả")
+        label=_("Dân tộc"),
+        choices=choices.Ethnicity.choices,
+        empty_label=_("Tất cả"),
+        widget=FastSelect,
     )
     religion = django_filters.ChoiceFilter(
-        label=_("Tôn giáo"), choices=choices.Religion.choices, empty_label=_("Tất cả")
+        label=_("Tôn giáo"),
+        choices=choices.Religion.choices,
+        empty_label=_("Tất cả"),
+        widget=FastSelect,
     )
     age = django_filters.ChoiceFilter(
-        label=_("Độ tuổi"), choices=AGE_BAND_CHOICES, method="filter_age", empty_label=_("Tất cả")
+        label=_("Độ tuổi"),
+        choices=AGE_BAND_CHOICES,
+        method="filter_age",
+        empty_label=_("Tất cả"),
+        widget=FastSelect,
     )
     admitted_year = YearFilter(
         label=_("Năm vào Đảng"),
