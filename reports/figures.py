@@ -298,10 +298,12 @@ def _in_subtree(unit_id: int, by_child: bool, end: datetime.date, prefix: str) -
 def _under(unit: Unit) -> Q:
     """Events in cells under ``unit`` on their day: a join on the closure, or no condition at
     all for the unit that spans the tree (every cell is under it every day)."""
-    if unit.spans_tree:
-        return Q()
-    a = "unit__ancestry__"
-    return Q(**{f"{a}ancestor": unit}) & _valid_on(a, F("effective_date"))
+    return Q() if unit.spans_tree else _under_id(unit.pk)
+
+
+def _under_id(unit_id: int) -> Q:
+    """Events in cells under the unit ``unit_id`` on their day, through the closure."""
+    return Q(**{f"{_A}ancestor": unit_id}) & _valid_on(_A, F("effective_date"))
 
 
 def _flow_rows(unit: Unit, start: datetime.date, end: datetime.date, *, by_child: bool = False):
@@ -602,7 +604,7 @@ def _admissions(*, start, end, spans, unit_id=None, directive_id=None) -> QueryS
         kind__in=Event.ADMISSION_KINDS, effective_date__gte=start, effective_date__lte=end
     )
     if not spans:
-        events = events.filter(Q(**{f"{_A}ancestor": unit_id}) & _valid_on(_A, F("effective_date")))
+        events = events.filter(_under_id(unit_id))
     if directive_id is not None:
         events = events.filter(directive=directive_id)
     return events
@@ -706,13 +708,6 @@ def admission_breakdown(
         },
         grassroots_admitting=grassroots,
     )
-
-
-def _age_band(age: int) -> str:
-    for key, low, high in AGE_BANDS:
-        if (low is None or age >= low) and (high is None or age <= high):
-            return key
-    raise AssertionError(age)  # the bands cover every age
 
 
 # --- admissions and removals by year -------------------------------------------------------------

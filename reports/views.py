@@ -10,6 +10,7 @@ come from ``reports.exports``; each format only renders them. Every view reads i
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from django.contrib.auth.decorators import login_required
@@ -60,13 +61,8 @@ def _attach_urls(tables: list[Table], period: Period, cells: Iterable[Cell] = ()
     """Give the page's figures their links (each to its records, when it is not 0) and each
     child its own report's."""
     query = urlencode(period.query())
-    paths: dict[tuple[str, str], str] = {}
-
-    def path(view: str, code: str) -> str:  # a few units, a hundred links or more
-        if (view, code) not in paths:
-            paths[view, code] = reverse(view, args=[code])
-        return paths[view, code]
-
+    # A few units, a hundred links or more: each unit's paths reversed once.
+    path = functools.cache(lambda view, code: reverse(view, args=[code]))
     figures = list(cells)
     for table in tables:
         for row in table.all_rows():
