@@ -191,7 +191,7 @@ def _user(name: str, unit: Unit | None, kind: str | None):
     return user
 
 
-def bench_pages(units: dict[str, Unit], runs: int) -> None:
+def bench_pages(units: dict[str, Unit], runs: int, levels: list[str]) -> None:
     setup_test_environment(debug=False)
     K = Role.Kind
     cases_by_user = [
@@ -200,6 +200,7 @@ def bench_pages(units: dict[str, Unit], runs: int) -> None:
         ("province", units["province"], K.BOARD),
         ("root", None, None),
     ]
+    cases_by_user = [case for case in cases_by_user if case[0] in levels]
     # A name that is there, for the searches: the start of a name, and a given name.
     sample = Member.objects.filter(unit=units["cell"]).order_by("pk").first()
     words = sample.name_folded.split()
@@ -320,6 +321,9 @@ def main() -> int:
     parser.add_argument(
         "--only", choices=("figures", "pages", "exports"), action="append", help="sections"
     )
+    parser.add_argument(
+        "--level", choices=LEVELS, action="append", help="pages: only these users' levels"
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.child:
@@ -340,7 +344,7 @@ def main() -> int:
     if "figures" in sections:
         bench_figures(units, options.runs)
     if "pages" in sections:
-        bench_pages(units, options.runs)
+        bench_pages(units, options.runs, options.level or list(LEVELS))
     if "exports" in sections:
         bench_exports(units)
     return 0

@@ -73,11 +73,13 @@ class UnitQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self
-        # One filter() call: user and kind must hold for the same role row.
-        role = {"ancestor__roles__user": user}
-        if kinds is not None:
-            role["ancestor__roles__kind__in"] = kinds
-        links = UnitAncestry.objects.filter(**role)
+        ancestors = Role.objects.unit_ids_of(user, kinds)
+        if not ancestors:
+            return self.none()
+        # The roles' units as literal ids, not a subquery: PostgreSQL then knows from its
+        # statistics on the closure's ancestors whether the scope is a cell or a province,
+        # and plans for it (a province's member list, national data: 0.47 → 0.21 s).
+        links = UnitAncestry.objects.filter(ancestor_id__in=ancestors)
         return self.filter(pk__in=links.values("unit_id"))
 
     def holding_members(self) -> UnitQuerySet:
@@ -265,6 +267,19 @@ class UnitAncestry(models.Model):
 class RoleQuerySet(models.QuerySet):
     def for_user(self, user) -> RoleQuerySet:
         return self.filter(user=user).select_related("unit")
+
+    def unit_ids_of(self, user, kinds=None) -> list[int]:
+        """The ids of the units of ``user``'s roles (of ``kinds``, if given), sorted.
+
+        The roles are read once per user object and kept on it, as Django's ModelBackend
+        keeps permissions (``_perm_cache``): each request has its own user object, so a role
+        given or taken is seen from the next request on.
+        """
+        if not hasattr(user, "_role_units_cache"):
+            user._role_units_cache = list(self.filter(user=user).values_list("unit_id", "kind"))
+        return sorted(
+            {unit for unit, kind in user._role_units_cache if kinds is None or kind in kinds}
+        )
 
 
 class RoleKind(models.TextChoices):

@@ -8,7 +8,10 @@ nobody without a role, admin a superuser.
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
+
+from branches.models import Role, Unit
 
 ROLES = ("board", "office", "secretary", "leader", "other_office", "nobody", "admin")
 
@@ -138,3 +141,32 @@ def test_home_recent_events_stay_in_scope(client, cast, role, keys):
     response = client.get(reverse("home"))
     shown = {e.member_id for e in response.context["recent"]}
     assert shown == {getattr(cast.members, key).pk for key in keys}
+
+
+def _listed(client) -> set[int]:
+    return {m.pk for m in client.get(reverse("members:member_list")).context["page"].object_list}
+
+
+def test_a_role_given_or_taken_counts_from_the_next_request(client, cast):
+    # The roles' units are kept on the request's user object (Role.objects.unit_ids_of), so
+    # the next request, with a new user object, must see the change.
+    client.force_login(cast.users.nobody)
+    assert _listed(client) == set()
+    role = Role.objects.create(
+        user=cast.users.nobody, unit=cast.tree.cell_b, kind=Role.Kind.CELL_SECRETARY
+    )
+    assert _listed(client) == {cast.members.b.pk}
+    role.delete()
+    assert _listed(client) == set()
+
+
+def test_the_roles_are_read_once_per_user_object(cast, django_assert_num_queries):
+    user = get_user_model().objects.get(pk=cast.users.office.pk)
+    with django_assert_num_queries(1):
+        assert Role.objects.unit_ids_of(user) == [cast.tree.gc.pk]
+        assert Role.objects.unit_ids_of(user, Role.EDITING_KINDS) == [cast.tree.gc.pk]
+        assert Role.objects.unit_ids_of(user, [Role.Kind.LEADER]) == []
+    with django_assert_num_queries(1):  # the units only: the roles are already known
+        assert list(Unit.objects.visible_to(user).filter(pk=cast.tree.cell_b.pk)) == [
+            cast.tree.cell_b
+        ]

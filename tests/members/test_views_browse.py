@@ -290,8 +290,8 @@ def test_bad_page_numbers_give_a_page(client, cast, page, number):
 
 # --- query counts -----------------------------------------------------------------------
 
-# session, user; the unit choices (their kinds counted, then listed); the count; the page's
-# rows with their cells; the menu's may_edit_anything.
+# session, user; the user's roles (read once: the scope and the menu); the unit choices
+# (their kinds counted, then listed); the count; the page's rows with their cells.
 LIST_QUERIES = 7
 
 
@@ -428,11 +428,12 @@ def test_record_views_listed_newest_first_up_to_20(client, cast):
     assert views[0].user == cast.users.office
 
 
-# Board on a record: session, user; get_member; RecordView insert; events; may_edit_member;
-# member history; event history; last views; the menu's may_edit_anything.
+# Board on a record: session, user; the user's roles (read once per request: the scope, the
+# edit checks and the menu); get_member; RecordView insert; events; may_edit_member;
+# member history; event history; last views.
 DETAIL_QUERIES_EDITOR = 10
-# A reader: no history and no views.
-DETAIL_QUERIES_READER = 7
+# A reader: no history and no views, and no editing role, so may_edit_member needs no query.
+DETAIL_QUERIES_READER = 6
 
 
 def test_member_detail_query_count(client, cast, django_assert_num_queries):

@@ -224,12 +224,13 @@ def test_negative_member_number_is_404(cast, client):
 
 # --- pages and their query counts -----------------------------------------------------------------
 
-# session, user; the access check (member, may edit) or the role check; the nav's role check;
-# then each form's choices: the default directive, the directives, the cells.
+# session, user; the user's roles (read once per request: the access checks and the nav);
+# the access check (member, may edit) where there is a member; then each form's choices:
+# the default directive, the directives, the cells.
 QUERIES = {
-    "member_admit": 7,
-    "member_transfer_in": 7,
-    "recognition_due": 5,
+    "member_admit": 6,
+    "member_transfer_in": 6,
+    "recognition_due": 4,
     "member_edit": 5,
     "member_recognize": 8,  # + when probation ends
     "member_transfer": 8,

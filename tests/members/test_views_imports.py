@@ -323,14 +323,14 @@ def test_preview_queries_do_not_grow_with_rows(office, tmp_path, django_assert_n
 def test_preview_query_count_is_pinned(office, good_file, django_assert_num_queries, upload):
     upload(office, good_file)
     ri = latest()
-    # session, user, editor?, the import, the rows' page (count, rows with their members),
-    # editor? again for the menu
-    with django_assert_num_queries(7):
+    # session, user, the user's roles (read once: editor? here and in the menu), the import,
+    # the rows' page (count, rows with their members)
+    with django_assert_num_queries(6):
         office.get(ri.get_absolute_url())
 
 
 def test_list_query_count_is_pinned(office, good_file, django_assert_num_queries, upload):
     upload(office, good_file)
     upload(office, good_file)
-    with django_assert_num_queries(5):  # session, user, editor?, the imports, editor? (menu)
+    with django_assert_num_queries(4):  # session, user, roles (editor? and the menu), the imports
         office.get(LIST)

@@ -293,9 +293,10 @@ def _more_children(cast, n):
 @pytest.mark.parametrize(
     "view, queries",
     [
-        # session, user, unit, directives, figures 3, children 3, breakdown 2, years, roles
+        # session, user, roles (read once: the scope and the menu), unit, directives,
+        # figures 3, children 3, breakdown 2, years
         ("reports:unit_report", 14),
-        ("reports:unit_report_xlsx", 22),  # + 9 lists of records; no roles (no page)
+        ("reports:unit_report_xlsx", 23),  # + 9 lists of records
         ("reports:form1", 10),  # session, user, unit, 2 × figures 3, roles
         ("reports:form2", 8),  # session, user, unit, 2 × breakdown 2, roles
         ("reports:records", 7),  # session, user, unit, directives, count, page, roles
