@@ -1,6 +1,6 @@
 """The reports as rows: one function per report builds its tables from the counting layer
 (``reports.figures``), and every format renders those same tables (the page and the PDF through
-``templates/reports/_table.html``, Excel through ``reports.renderers.xlsx``; the JSON of the
+``reports.renderers.html``, Excel through ``reports.renderers.xlsx``; the JSON of the
 command line is ``Figures.as_dict()`` of the same figures). So a figure cannot differ between
 the page, the PDF, the workbook and the JSON: there is one place that computes and labels it.
 
