@@ -222,13 +222,16 @@ def bench_pages(units: dict[str, Unit], runs: int, levels: list[str]) -> None:
             pages.append(
                 (
                     "report page",
-                    f"/reports/{report_unit.code}/?start=01/01/2020&end=05/06/2023",
+                    f"/reports/{report_unit.code}/?from=01/01/2020&to=05/06/2023",
                 )
             )
             for label, url in pages:
                 response = client.get(url)
                 if response.status_code != 200:
                     raise SystemExit(f"{url}: {response.status_code}")
+                period = response.context.get("period")
+                if period is not None and (period.start, period.end) != (START, END):
+                    raise SystemExit(f"{url}: the page shows {period}, not the period asked")
                 n, statements = count_queries(lambda c=client, u=url: c.get(u))
                 t_page = median_ms(lambda c=client, u=url: c.get(u), runs)
                 t_sql = raw_ms(statements, runs)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -22,8 +23,8 @@ from typing import Any
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.utils.formats import number_format
 from django.utils.text import capfirst
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from branches.models import Unit, UnitAncestry
 from members import choices
@@ -130,9 +131,14 @@ def display(value, kind: str = "int") -> str:
         return "—"
     if kind == "text":
         return str(value)
-    if kind == "decimal":
-        return number_format(value, decimal_pos=1, force_grouping=True)
-    return number_format(value, force_grouping=True)
+    return _number(value, 1 if kind == "decimal" else None, get_language())
+
+
+@functools.lru_cache(maxsize=4096, typed=True)  # 1 and 1.0 print differently
+def _number(value: int | float, decimal_pos: int | None, language: str | None) -> str:
+    """Django's number_format, kept per language: a report page prints ~500 figures, most of
+    them small numbers that repeat, and number_format reads the locale's formats each time."""
+    return number_format(value, decimal_pos=decimal_pos, force_grouping=True)
 
 
 def heading_row(label, columns: int, *, code: str = "") -> Row:

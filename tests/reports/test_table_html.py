@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 from django.utils import translation
 
-from reports.exports import Cell, Column, Row, Table
+from reports.exports import Cell, Column, Row, Table, display
 from reports.renderers.html import table_html
 
 
@@ -100,3 +100,15 @@ def test_the_caption_can_be_left_out_and_form_tables_get_their_codes():
     texts = [value for tag, value in items if tag == "text"]
     assert texts[:2] == ["No.", "Đơn vị"]  # "TT", translated
     assert texts[4:6] == ["1", "Chi bộ A & B"]  # the first row's code, then its label
+
+
+def test_figures_print_in_the_active_language_whichever_printed_first():
+    # display() keeps what it printed, per language: switching back and forth must not mix.
+    for _round in range(2):
+        with translation.override("vi"):
+            assert [display(1234), display(12.5, "decimal"), display(7)] == ["1.234", "12,5", "7"]
+        with translation.override("en"):
+            assert [display(1234), display(12.5, "decimal"), display(7)] == ["1,234", "12.5", "7"]
+    with translation.override("en"):
+        assert display(2.0, "decimal") == "2.0" and display(2, "decimal") == "2.0"
+        assert display(None) == "—" and display("x", "text") == "x"
