@@ -678,6 +678,11 @@ class RosterImport(models.Model):
     status = models.CharField(
         _("trạng thái"), max_length=12, choices=Status.choices, default=Status.UPLOADED
     )
+    # The uploader's interface language: the check and the commit, which may run in a worker
+    # anywhere, write the errors and the summary in it (they are stored as text).
+    language = models.CharField(
+        _("ngôn ngữ"), max_length=7, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
     # Problems with the file as a whole (not a workbook, no header row, …): list of strings.
     file_errors = models.JSONField(_("lỗi của tệp"), default=list, blank=True)
     # Counts by action and the number of errors, as of the last check or commit.

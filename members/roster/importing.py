@@ -33,9 +33,10 @@ import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string
@@ -1114,9 +1115,21 @@ def error_messages(ri: RosterImport, limit: int | None = None) -> list[str]:
 # --- the steps, as the commands and the tasks call them -----------------------------------------
 
 
+def _supported(language: str | None) -> str:
+    try:
+        return translation.get_supported_language_variant(language or settings.LANGUAGE_CODE)
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
 def create_import(data: bytes, *, file_name: str, user=None) -> RosterImport:
+    """A new import of ``data``, to be checked in the language now active (the uploader's)."""
     return RosterImport.objects.create(
-        file_name=file_name[:255], size=len(data), content=data, created_by=user
+        file_name=file_name[:255],
+        size=len(data),
+        content=data,
+        created_by=user,
+        language=_supported(translation.get_language()),
     )
 
 
@@ -1139,7 +1152,7 @@ def check(ri: RosterImport, *, histories: bool = True) -> RosterImport:
     but the staged rows. ``histories=False`` only plans (the services are tried at the commit
     that follows at once, as on the command line: the work is not done twice)."""
     user = ri.created_by
-    with _failing_safely(ri):
+    with translation.override(ri.language), _failing_safely(ri):
         ri.status, ri.rows_done = Status.CHECKING, 0
         ri.save(update_fields=["status", "rows_done"])
         if stage(ri):
@@ -1180,7 +1193,7 @@ def commit(ri: RosterImport, *, dry_run: bool = False) -> dict[str, int]:
         raise RosterError([_("Tệp chưa được kiểm tra xong hoặc còn lỗi.")], ri)
     if summarize(ri)["undecided"]:
         raise RosterError([_("Còn dòng nghi trùng chưa chọn cách xử lý.")], ri)
-    with _failing_safely(ri):
+    with translation.override(ri.language), _failing_safely(ri):
         RosterImport.objects.filter(pk=ri.pk).update(status=Status.COMMITTING)
         run = _Run(ri, user=user, commit=True)
         with transaction.atomic():

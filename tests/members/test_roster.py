@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.utils import translation
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
@@ -1067,3 +1068,35 @@ def test_checking_takes_the_same_queries_for_any_number_of_rows(
     with django_assert_max_num_queries(40) as many:
         checked(large, histories=False)
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_errors_are_written_in_the_uploaders_language_wherever_the_check_runs(tree, tmp_path):
+    # The check runs in a worker, whose language is the site's (Vietnamese); the errors are
+    # stored as text, so they must be written in the language of the one who uploaded.
+    path = book(
+        tmp_path / "ds.xlsx",
+        [
+            row(gender=None),
+            row(citizen_id="092185000002", full_name="Lê Văn Hai", unit_code="phuong-thot-not"),
+            row(citizen_id="092185000003", full_name="Lê Văn Ba", date_of_birth="01/03/2000"),
+        ],
+    )
+    with translation.override("en"):
+        ri = roster.create_import(path.read_bytes(), file_name="ds.xlsx")
+    assert ri.language == "en"
+    with translation.override("vi"):
+        roster.check(ri)
+    found = messages(ri)
+    assert found[0] == "Đảng viên!2, Giới tính: This cell is required."  # headers stay the file's
+    assert found[1] == "Đảng viên!3, Mã chi bộ: “Đảng bộ phường Thốt Nốt” is not a party cell."
+    assert found[2] == (  # the services' own rule, in English too
+        "Đảng viên!4, Ngày sinh: A person joining the Party must be aged 18 to 60; "
+        "on 01/03/2015 this person is 15."
+    )
+    assert len(found) == 3
+
+    with translation.override("vi"):
+        ri = roster.create_import(path.read_bytes(), file_name="ds.xlsx")
+    with translation.override("en"):
+        roster.check(ri)
+    assert messages(ri)[0] == "Đảng viên!2, Giới tính: Cần nhập ô này."
