@@ -689,6 +689,10 @@ class RosterImport(models.Model):
     summary = models.JSONField(_("tóm tắt"), default=dict, blank=True)
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
+    # When a worker took the import up (set with CHECKING or COMMITTING, cleared when work is
+    # queued): an import taken but no longer held by its worker was interrupted
+    # (members.roster.locks).
+    taken_at = models.DateTimeField(_("bắt đầu xử lý lúc"), null=True, blank=True)
     checked_at = models.DateTimeField(_("kiểm tra lúc"), null=True, blank=True)
     committed_at = models.DateTimeField(_("nhập lúc"), null=True, blank=True)
 

@@ -21,6 +21,7 @@ from .importing import (
     decide_duplicates,
     error_messages,
     import_file,
+    is_interrupted,
     stage,
     summarize,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "error_messages",
     "export_roster",
     "import_file",
+    "is_interrupted",
     "roster_rows",
     "stage",
     "summarize",

@@ -47,6 +47,7 @@ from .. import services
 from ..models import Directive, Event, Member, RosterImport, RosterImportRow
 from ..models import Status as MemberStatus
 from ..text import fold
+from . import locks
 from .columns import (
     COLUMNS,
     EVENTS_SHEET,
@@ -1152,9 +1153,9 @@ def check(ri: RosterImport, *, histories: bool = True) -> RosterImport:
     but the staged rows. ``histories=False`` only plans (the services are tried at the commit
     that follows at once, as on the command line: the work is not done twice)."""
     user = ri.created_by
-    with translation.override(ri.language), _failing_safely(ri):
-        ri.status, ri.rows_done = Status.CHECKING, 0
-        ri.save(update_fields=["status", "rows_done"])
+    with translation.override(ri.language), locks.working_on(ri), _failing_safely(ri):
+        ri.status, ri.rows_done, ri.taken_at = Status.CHECKING, 0, timezone.now()
+        ri.save(update_fields=["status", "rows_done", "taken_at"])
         if stage(ri):
             RosterImport.objects.filter(pk=ri.pk).update(rows_total=ri.rows_total)
             _Run(ri, user=user, commit=False, histories=histories).run()
@@ -1193,8 +1194,10 @@ def commit(ri: RosterImport, *, dry_run: bool = False) -> dict[str, int]:
         raise RosterError([_("Tệp chưa được kiểm tra xong hoặc còn lỗi.")], ri)
     if summarize(ri)["undecided"]:
         raise RosterError([_("Còn dòng nghi trùng chưa chọn cách xử lý.")], ri)
-    with translation.override(ri.language), _failing_safely(ri):
-        RosterImport.objects.filter(pk=ri.pk).update(status=Status.COMMITTING)
+    with translation.override(ri.language), locks.working_on(ri), _failing_safely(ri):
+        RosterImport.objects.filter(pk=ri.pk).update(
+            status=Status.COMMITTING, taken_at=timezone.now()
+        )
         run = _Run(ri, user=user, commit=True)
         with transaction.atomic():
             run.run()
@@ -1202,6 +1205,10 @@ def commit(ri: RosterImport, *, dry_run: bool = False) -> dict[str, int]:
             summary = summarize(ri)
             if failed or dry_run:
                 transaction.set_rollback(True)
+            else:  # DONE in the same transaction as the rows: a worker dying leaves neither
+                ri.summary = summary
+                ri.status, ri.committed_at = Status.DONE, timezone.now()
+                ri.save(update_fields=["status", "summary", "committed_at"])
         if failed:
             for pk, errors in run.failed.items():
                 RosterImportRow.objects.filter(pk=pk).update(errors=errors, error_count=len(errors))
@@ -1209,14 +1216,22 @@ def commit(ri: RosterImport, *, dry_run: bool = False) -> dict[str, int]:
             ri.status = Status.INVALID
             ri.save(update_fields=["status", "summary"])
             raise RosterError(error_messages(ri), ri)
-        ri.summary = summary
         if dry_run:
+            ri.summary = summary
             ri.status = Status.READY
             ri.save(update_fields=["status"])
-        else:
-            ri.status, ri.committed_at = Status.DONE, timezone.now()
-            ri.save(update_fields=["status", "summary", "committed_at"])
     return summary
+
+
+def is_interrupted(ri: RosterImport) -> bool:
+    """Whether the worker that took ``ri`` up is gone, leaving it CHECKING or COMMITTING.
+    Nothing of it was written then (a commit is one transaction, its DONE included), and it
+    may be checked again or discarded."""
+    return (
+        ri.status in (Status.CHECKING, Status.COMMITTING)
+        and ri.taken_at is not None
+        and not locks.is_worked_on(ri)
+    )
 
 
 def import_file(path, *, user=None, dry_run: bool = False, duplicates: str = "") -> RosterImport:

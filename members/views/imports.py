@@ -38,6 +38,8 @@ PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Row = RosterImportRow
 Status = RosterImport.Status
+# No worker is at an import in these statuses: it may be checked again or discarded.
+SETTLED = (Status.INVALID, Status.FAILED, Status.READY)
 MEMBERS, EVENTS = Row.Sheet.MEMBERS, Row.Sheet.EVENTS
 DUPLICATE = Q(sheet=MEMBERS, action__in=[Row.Action.CREATE, Row.Action.SKIP]) & ~Q(duplicate_of="")
 
@@ -118,6 +120,7 @@ def roster_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "unchanged",
         )
+    interrupted = roster.is_interrupted(ri)
     page = None
     if not ri.is_busy and ri.status not in (Status.DISCARDED, Status.FAILED):
         rows = ri.rows.filter(LISTS[show][2]).select_related("member").order_by("sheet", "number")
@@ -140,8 +143,10 @@ def roster_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "decisions": Row.Decision.choices[1:],
             "sheet_titles": {MEMBERS: roster.MEMBERS_SHEET, EVENTS: roster.EVENTS_SHEET},
             "may_confirm": ri.status == Status.READY and not summary.get("undecided"),
-            "may_recheck": ri.status in (Status.INVALID, Status.FAILED, Status.READY),
-            "may_discard": ri.status in (Status.INVALID, Status.FAILED, Status.READY),
+            "busy": ri.is_busy and not interrupted,
+            "interrupted": interrupted,
+            "may_recheck": interrupted or ri.status in SETTLED,
+            "may_discard": interrupted or ri.status in SETTLED,
         },
     )
 
@@ -227,13 +232,22 @@ def roster_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(f"{ri.get_absolute_url()}?show=duplicates")
     with transaction.atomic():
         started = RosterImport.objects.filter(pk=ri.pk, status=Status.READY).update(
-            status=Status.COMMITTING
+            status=Status.COMMITTING, taken_at=None
         )
         if started:
             _queue(tasks.commit_roster_import, ri)
     if not started:
         messages.error(request, _("Tệp này không còn chờ xác nhận."))
     return redirect(ri)
+
+
+def _settled_or_interrupted(ri: RosterImport):
+    """``ri`` (as a queryset, to update it only if it still is) when no worker is at it: its
+    check or commit is over, or the worker that took it up is gone."""
+    still = Q(status__in=SETTLED)
+    if roster.is_interrupted(ri):  # and no worker has taken it up again since
+        still |= Q(status=ri.status, taken_at=ri.taken_at)
+    return RosterImport.objects.filter(still, pk=ri.pk)
 
 
 @login_required
@@ -243,9 +257,9 @@ def roster_import_recheck(request: HttpRequest, pk: int) -> HttpResponse:
     _require_editor(request.user)
     ri = get_roster_import(request.user, pk)
     with transaction.atomic():
-        queued = RosterImport.objects.filter(
-            pk=ri.pk, status__in=[Status.INVALID, Status.FAILED, Status.READY]
-        ).update(status=Status.UPLOADED, rows_done=0)
+        queued = _settled_or_interrupted(ri).update(
+            status=Status.UPLOADED, rows_done=0, taken_at=None
+        )
         if queued:
             _queue(tasks.check_roster_import, ri)
     return redirect(ri)
@@ -258,9 +272,9 @@ def roster_import_discard(request: HttpRequest, pk: int) -> HttpResponse:
     _require_editor(request.user)
     ri = get_roster_import(request.user, pk)
     with transaction.atomic():
-        dropped = RosterImport.objects.filter(
-            pk=ri.pk, status__in=[Status.INVALID, Status.FAILED, Status.READY]
-        ).update(status=Status.DISCARDED, content=b"", summary={})
+        dropped = _settled_or_interrupted(ri).update(
+            status=Status.DISCARDED, content=b"", summary={}, taken_at=None
+        )
         if dropped:
             ri.rows.all().delete()
     if dropped:
