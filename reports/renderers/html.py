@@ -33,7 +33,8 @@ def table_html(table: Table, *, links: bool, caption: bool = True) -> SafeString
         parts.append(f"<caption>{escape(str(table.title))}</caption>")
     parts.append("<thead><tr>")
     if table.with_codes:
-        parts.append(f'<th scope="col" class="code">{escape(gettext("TT"))}</th>')
+        code_header = gettext("TT")  # outside the f-string, where makemessages finds it
+        parts.append(f'<th scope="col" class="code">{escape(code_header)}</th>')
     parts.append(f'<th scope="col" class="label">{escape(str(table.label_header))}</th>')
     parts.extend(f'<th scope="col" class="num">{escape(str(c.label))}</th>' for c in table.columns)
     parts.append("</tr></thead><tbody>")
