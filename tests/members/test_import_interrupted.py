@@ -126,6 +126,7 @@ def test_an_interrupted_import_says_so_and_may_be_checked_again(
     html = page.content.decode()
     assert page.context["interrupted"] and not page.context["busy"]
     assert "dừng giữa chừng" in html
+    assert "Đã dừng giữa chừng" in html and ri.get_status_display() not in html  # the badge
     assert 'http-equiv="refresh"' not in html
     assert reverse("members:roster_import_recheck", args=[ri.pk]) in html
     assert reverse("members:roster_import_discard", args=[ri.pk]) in html
