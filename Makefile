@@ -115,6 +115,12 @@ checks:
 	$(RUFF) check .
 	$(RUFF) format --check .
 	$(NO_DB_URL) $(PY) manage.py makemigrations --check --dry-run
+	@# Vietnamese is the source language (the msgids): every other catalog must be complete.
+	@for po in $(filter-out locale/vi/%,$(wildcard locale/*/LC_MESSAGES/django.po)); do \
+		left="$$(msgattrib --untranslated "$$po"; msgattrib --only-fuzzy "$$po")"; \
+		[ -z "$$left" ] || { printf '%s\n' "$$left" >&2; \
+			echo "make: $$po has untranslated or fuzzy messages (above)" >&2; exit 1; }; \
+	done
 	$(NO_DB_URL) $(PY) manage.py compilemessages --ignore .venv -v 0
 	git diff --exit-code -- locale || { echo "make: locale/*.mo were stale; commit the compiled messages" >&2; exit 1; }
 
