@@ -1223,15 +1223,20 @@ def commit(ri: RosterImport, *, dry_run: bool = False) -> dict[str, int]:
     return summary
 
 
+def interrupted(imports: Iterable[RosterImport]) -> set[int]:
+    """The ids of those of ``imports`` whose worker is gone, leaving them CHECKING or
+    COMMITTING. Nothing of them was written then (a commit is one transaction, its DONE
+    included), and they may be checked again or discarded. At most one query."""
+    taken = [
+        ri.pk
+        for ri in imports
+        if ri.status in (Status.CHECKING, Status.COMMITTING) and ri.taken_at is not None
+    ]
+    return set(taken) - locks.worked_on(taken)
+
+
 def is_interrupted(ri: RosterImport) -> bool:
-    """Whether the worker that took ``ri`` up is gone, leaving it CHECKING or COMMITTING.
-    Nothing of it was written then (a commit is one transaction, its DONE included), and it
-    may be checked again or discarded."""
-    return (
-        ri.status in (Status.CHECKING, Status.COMMITTING)
-        and ri.taken_at is not None
-        and not locks.is_worked_on(ri)
-    )
+    return ri.pk in interrupted([ri])
 
 
 def import_file(path, *, user=None, dry_run: bool = False, duplicates: str = "") -> RosterImport:

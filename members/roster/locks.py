@@ -21,7 +21,7 @@ import fcntl
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from django.db import connections, router
@@ -67,20 +67,34 @@ def working_on(ri: RosterImport) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def is_worked_on(ri: RosterImport) -> bool:
-    """Whether some worker holds ``ri``'s lock now (asked without waiting)."""
+def worked_on(pks: Iterable[int]) -> set[int]:
+    """Which of the imports ``pks`` some worker holds the lock of now (asked without waiting;
+    on PostgreSQL one query on ``pg_locks``, whoever holds them)."""
+    pks = list(pks)
+    if not pks:
+        return set()
     connection = connections[_alias()]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_PG_CLASS, ri.pk])
-            (free,) = cursor.fetchone()
-            if free:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_PG_CLASS, ri.pk])
-        return not free
-    with open(_lock_file(ri.pk), "a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        return False
+            cursor.execute(
+                "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                " AND classid::bigint = %s AND objsubid = 2 AND objid::bigint = ANY(%s)",
+                [_PG_CLASS, pks],
+            )
+            return {int(objid) for (objid,) in cursor.fetchall()}
+    held = set()
+    for pk in pks:
+        with open(_lock_file(pk), "a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                held.add(pk)
+            else:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+    return held
+
+
+def is_worked_on(ri: RosterImport) -> bool:
+    """Whether some worker holds ``ri``'s lock now."""
+    return ri.pk in worked_on([ri.pk])

@@ -92,8 +92,11 @@ def roster_import_list(request: HttpRequest) -> HttpResponse:
         .defer("content")
         .order_by("-created_at", "-pk")[:20]
     )
+    imports = list(imports)
     return render(
-        request, "members/imports/import_list.html", {"form": form, "imports": list(imports)}
+        request,
+        "members/imports/import_list.html",
+        {"form": form, "imports": imports, "interrupted": roster.interrupted(imports)},
     )
 
 

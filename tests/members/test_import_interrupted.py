@@ -176,3 +176,21 @@ def test_the_worker_marks_when_it_took_the_import_up(ri):
     ri.refresh_from_db()
     assert ri.status == Status.DONE and ri.taken_at is not None
     assert not roster.is_interrupted(ri)
+
+
+def test_the_list_says_which_imports_were_interrupted_in_one_query(
+    office, ri, cast, django_assert_max_num_queries
+):
+    others = [
+        RosterImport.objects.create(
+            file_name=f"{n}.xlsx", size=1, content=b"x", created_by=cast.users.office
+        )
+        for n in range(3)
+    ]
+    for other in others:
+        left_by_a_dead_worker(other, Status.COMMITTING)
+    with Holder(others[0]):
+        with django_assert_max_num_queries(5):  # the list's 4, and one for the locks
+            page = office.get(reverse("members:roster_import_list"))
+    assert page.context["interrupted"] == {others[1].pk, others[2].pk}
+    assert page.content.decode().count("Đã dừng giữa chừng") == 2
