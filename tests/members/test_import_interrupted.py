@@ -189,8 +189,8 @@ def test_the_list_says_which_imports_were_interrupted_in_one_query(
     ]
     for other in others:
         left_by_a_dead_worker(other, Status.COMMITTING)
-    with Holder(others[0]):
-        with django_assert_max_num_queries(5):  # the list's 4, and one for the locks
-            page = office.get(reverse("members:roster_import_list"))
+    # the list's 4 queries, and one for the locks
+    with Holder(others[0]), django_assert_max_num_queries(5):
+        page = office.get(reverse("members:roster_import_list"))
     assert page.context["interrupted"] == {others[1].pk, others[2].pk}
     assert page.content.decode().count("Đã dừng giữa chừng") == 2
