@@ -662,6 +662,10 @@ class RosterImport(models.Model):
 
     # Statuses in which a worker is (or is about to be) busy with the import.
     BUSY_STATUSES = (Status.UPLOADED, Status.CHECKING, Status.COMMITTING)
+    # Statuses a worker sets when it takes the import up (with ``taken_at``).
+    WORKING_STATUSES = (Status.CHECKING, Status.COMMITTING)
+    # Statuses in which no worker is at the import: it may be checked again or discarded.
+    SETTLED_STATUSES = (Status.INVALID, Status.FAILED, Status.READY)
 
     file_name = models.CharField(_("tên tệp"), max_length=255)
     size = models.PositiveIntegerField(_("dung lượng (byte)"))

@@ -1135,17 +1135,20 @@ def create_import(data: bytes, *, file_name: str, user=None) -> RosterImport:
 
 
 @contextlib.contextmanager
-def _failing_safely(ri: RosterImport):
-    """An unexpected error leaves the import marked failed (and logged), never half-done."""
-    try:
-        yield
-    except RosterError:
-        raise
-    except Exception:
-        logger.exception("roster import %s failed", ri.pk)
-        RosterImport.objects.filter(pk=ri.pk).update(status=Status.FAILED)
-        ri.status = Status.FAILED
-        raise
+def _at_work(ri: RosterImport):
+    """A worker's check or commit of ``ri``: in the uploader's language, holding the import's
+    lock (``locks``: an interrupted import can be told from a busy one), and an unexpected
+    error leaves the import marked failed (and logged), never half-done."""
+    with translation.override(ri.language), locks.working_on(ri):
+        try:
+            yield
+        except RosterError:
+            raise
+        except Exception:
+            logger.exception("roster import %s failed", ri.pk)
+            RosterImport.objects.filter(pk=ri.pk).update(status=Status.FAILED)
+            ri.status = Status.FAILED
+            raise
 
 
 def check(ri: RosterImport, *, histories: bool = True) -> RosterImport:
@@ -1153,7 +1156,7 @@ def check(ri: RosterImport, *, histories: bool = True) -> RosterImport:
     but the staged rows. ``histories=False`` only plans (the services are tried at the commit
     that follows at once, as on the command line: the work is not done twice)."""
     user = ri.created_by
-    with translation.override(ri.language), locks.working_on(ri), _failing_safely(ri):
+    with _at_work(ri):
         ri.status, ri.rows_done, ri.taken_at = Status.CHECKING, 0, timezone.now()
         ri.save(update_fields=["status", "rows_done", "taken_at"])
         if stage(ri):
@@ -1194,7 +1197,7 @@ def commit(ri: RosterImport, *, dry_run: bool = False) -> dict[str, int]:
         raise RosterError([_("Tệp chưa được kiểm tra xong hoặc còn lỗi.")], ri)
     if summarize(ri)["undecided"]:
         raise RosterError([_("Còn dòng nghi trùng chưa chọn cách xử lý.")], ri)
-    with translation.override(ri.language), locks.working_on(ri), _failing_safely(ri):
+    with _at_work(ri):
         RosterImport.objects.filter(pk=ri.pk).update(
             status=Status.COMMITTING, taken_at=timezone.now()
         )
@@ -1230,7 +1233,7 @@ def interrupted(imports: Iterable[RosterImport]) -> set[int]:
     taken = [
         ri.pk
         for ri in imports
-        if ri.status in (Status.CHECKING, Status.COMMITTING) and ri.taken_at is not None
+        if ri.status in RosterImport.WORKING_STATUSES and ri.taken_at is not None
     ]
     return set(taken) - locks.worked_on(taken)
 

@@ -10,8 +10,8 @@ apart, because it is released whenever its holder ends, however it ends:
 - on SQLite, whose workers share the web server's machine, an ``flock`` on a file beside
   the database, which the kernel drops with the worker's process.
 
-``working_on(ri)`` holds the lock around a check or a commit; ``is_worked_on(ri)`` asks, from
-any other process, whether someone holds it.
+``working_on(ri)`` holds the lock around a check or a commit; ``worked_on(pks)`` (and
+``is_worked_on(ri)`` for one) asks, from any other process, which of them someone holds.
 """
 
 from __future__ import annotations

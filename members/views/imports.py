@@ -38,8 +38,6 @@ PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Row = RosterImportRow
 Status = RosterImport.Status
-# No worker is at an import in these statuses: it may be checked again or discarded.
-SETTLED = (Status.INVALID, Status.FAILED, Status.READY)
 MEMBERS, EVENTS = Row.Sheet.MEMBERS, Row.Sheet.EVENTS
 DUPLICATE = Q(sheet=MEMBERS, action__in=[Row.Action.CREATE, Row.Action.SKIP]) & ~Q(duplicate_of="")
 
@@ -148,8 +146,8 @@ def roster_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "may_confirm": ri.status == Status.READY and not summary.get("undecided"),
             "busy": ri.is_busy and not interrupted,
             "interrupted": interrupted,
-            "may_recheck": interrupted or ri.status in SETTLED,
-            "may_discard": interrupted or ri.status in SETTLED,
+            "may_recheck": interrupted or ri.status in RosterImport.SETTLED_STATUSES,
+            "may_discard": interrupted or ri.status in RosterImport.SETTLED_STATUSES,
         },
     )
 
@@ -247,7 +245,7 @@ def roster_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 def _settled_or_interrupted(ri: RosterImport):
     """``ri`` (as a queryset, to update it only if it still is) when no worker is at it: its
     check or commit is over, or the worker that took it up is gone."""
-    still = Q(status__in=SETTLED)
+    still = Q(status__in=RosterImport.SETTLED_STATUSES)
     if roster.is_interrupted(ri):  # and no worker has taken it up again since
         still |= Q(status=ri.status, taken_at=ri.taken_at)
     return RosterImport.objects.filter(still, pk=ri.pk)

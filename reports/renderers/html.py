@@ -39,10 +39,10 @@ def table_html(table: Table, *, links: bool, caption: bool = True) -> SafeString
     parts.extend(f'<th scope="col" class="num">{escape(str(c.label))}</th>' for c in table.columns)
     parts.append("</tr></thead><tbody>")
     for row in table.all_rows():
-        classes = f"level-{row.level}" + (" strong" if row.strong else "")
+        row_classes = f"level-{row.level}" + (" strong" if row.strong else "")
         if row is table.total:
-            classes += " total"
-        parts.append(f'<tr class="{classes}">')
+            row_classes += " total"
+        parts.append(f'<tr class="{row_classes}">')
         if table.with_codes:
             parts.append(f'<td class="code">{escape(row.code)}</td>')
         parts.append(f'<th scope="row" class="label">{_linked(row.label, row.url, links)}</th>')
