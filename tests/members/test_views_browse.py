@@ -47,7 +47,7 @@ def official_on_roll(unit: Unit, full_name: str, **fields) -> Member:
         full_name=full_name,
         gender=fields.pop("gender", "male"),
         date_of_birth=fields.pop("date_of_birth", d("1980-01-01")),
-        status=Status.OFFICIAL,
+        status=fields.pop("status", Status.OFFICIAL),
         unit=unit,
         record_unit=unit,
         admitted_on=fields.pop("admitted_on", d("2010-01-01")),
@@ -286,6 +286,55 @@ def test_bad_page_numbers_give_a_page(client, cast, page, number):
     response = client.get(LIST, {"page": page})
     assert response.status_code == 200
     assert response.context["page"].number == number
+
+
+# --- the rows -----------------------------------------------------------------------------
+
+
+def test_each_row_shows_the_member_escaped_with_labels_and_dd_mm_yyyy(client, cast):
+    cell = new_cell(cast, "c-rows")
+    cell.name = "Chi bộ <Ấp 1> & 2"
+    cell.save()
+    official_on_roll(
+        cell,
+        'Lê Thị "Bé" <b>Ba</b>',
+        gender="female",
+        date_of_birth=d("1985-03-07"),
+        admitted_on=d("2009-11-30"),
+        recognized_on=d("2010-11-30"),
+    )
+    probationer = official_on_roll(cell, "Trần Văn Tư", status=Status.PROBATIONARY)
+    client.force_login(cast.users.board)
+    html = client.get(LIST, {"unit": cell.pk}).content.decode()
+    ba = Member.objects.get(record_unit=cell, gender="female")
+    assert (
+        f'<tr><td><a href="/members/{ba.pk}/">Lê Thị &quot;Bé&quot; &lt;b&gt;Ba&lt;/b&gt;</a></td>'
+        "<td>Nữ</td><td>07/03/1985</td><td>Chi bộ &lt;Ấp 1&gt; &amp; 2</td>"
+        '<td><span class="badge official">Chính thức</span></td>'
+        "<td>30/11/2009</td><td>30/11/2010</td></tr>"
+    ) in html
+    # No recognition yet: a dash; the status of a probationer.
+    assert (
+        f'<a href="/members/{probationer.pk}/">Trần Văn Tư</a></td><td>Nam</td><td>01/01/1980</td>'
+    ) in html
+    assert (
+        '<span class="badge probationary">Dự bị</span></td><td>01/01/2010</td><td>—</td></tr>'
+    ) in html
+    assert "<b>" not in html.split("<tbody>")[1].split("</tbody>")[0]
+
+
+def test_rows_speak_the_users_language(client, cast):
+    cell = new_cell(cast, "c-rows-en")
+    official_on_roll(cell, "Trần Thị Năm", gender="female")
+    client.force_login(cast.users.board)
+    client.post(reverse("set_language"), {"language": "en", "next": LIST})
+    html = client.get(LIST, {"unit": cell.pk}).content.decode()
+    assert "<td>Female</td>" in html
+    assert '<span class="badge official">Official</span>' in html
+    client.post(reverse("set_language"), {"language": "vi", "next": LIST})
+    html = client.get(LIST, {"unit": cell.pk}).content.decode()
+    assert "<td>Nữ</td>" in html
+    assert '<span class="badge official">Chính thức</span>' in html
 
 
 # --- query counts -----------------------------------------------------------------------
