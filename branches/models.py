@@ -68,19 +68,31 @@ class UnitQuerySet(models.QuerySet):
         """Units under one of the user's editing roles (board, grassroots office)."""
         return self._covered_by(user, kinds=Role.EDITING_KINDS)
 
+    def ids_visible_to(self, user) -> models.QuerySet:
+        """The ids of ``visible_to(user)`` as a subquery on the closure alone, for scoping
+        another table by its unit (members, events): no join back through the units, which
+        cost a province's search 15 ms of index lookups per query."""
+        return self._covered_ids(user, kinds=None)
+
+    def ids_editable_by(self, user) -> models.QuerySet:
+        """The ids of ``editable_by(user)``, as ``ids_visible_to``."""
+        return self._covered_ids(user, kinds=Role.EDITING_KINDS)
+
     def _covered_by(self, user, kinds) -> UnitQuerySet:
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
+        if user.is_authenticated and user.is_superuser:
             return self
-        ancestors = Role.objects.unit_ids_of(user, kinds)
+        return self.filter(pk__in=self._covered_ids(user, kinds))
+
+    def _covered_ids(self, user, kinds) -> models.QuerySet:
+        if user.is_authenticated and user.is_superuser:
+            return self.values("pk")
+        ancestors = Role.objects.unit_ids_of(user, kinds) if user.is_authenticated else ()
         if not ancestors:
-            return self.none()
+            return UnitAncestry.objects.none().values("unit_id")
         # The roles' units as literal ids, not a subquery: PostgreSQL then knows from its
         # statistics on the closure's ancestors whether the scope is a cell or a province,
         # and plans for it (a province's member list, national data: 0.47 → 0.21 s).
-        links = UnitAncestry.objects.filter(ancestor_id__in=ancestors)
-        return self.filter(pk__in=links.values("unit_id"))
+        return UnitAncestry.objects.filter(ancestor_id__in=ancestors).values("unit_id")
 
     def holding_members(self) -> UnitQuerySet:
         return self.filter(kind__in=Unit.MEMBER_KINDS)
