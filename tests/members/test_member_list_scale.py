@@ -211,15 +211,21 @@ def plan(sql: str, params) -> str:
 @pytest.mark.parametrize(
     ("search", "index"),
     [
-        ({"from_start": True}, "member_name_prefix_idx"),
-        ({"from_start": False}, "member_name_trgm_idx"),
+        # The prefix's range seeks the name index; on the test's few rows PostgreSQL may as
+        # well read the range off the (cell, name) index, which has the name second.
+        ({"from_start": True}, ("member_name_prefix_idx", "member_record_name_idx")),
+        ({"from_start": False}, ("member_name_trgm_idx",)),
     ],
 )
 def test_name_searches_can_use_their_index(cast, search, index):
     # Unordered: the list's order is the next test's; here, only the match.
     matches = Member.objects.search("nguyen van", **search).order_by().values("pk")
     sql, params = matches.query.sql_with_params()
-    assert index in plan(sql, params)
+    chosen = plan(sql, params)
+    assert any(name in chosen for name in index)
+    if search["from_start"]:
+        condition = next(line for line in chosen.splitlines() if "Index Cond" in line)
+        assert "~>=~ 'nguyen van'" in condition
 
 
 @postgresql_only
