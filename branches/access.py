@@ -6,7 +6,8 @@ those units keep. Board and grassroots-office roles may edit there; cell secreta
 leaders only read. Superusers (system administrators) see and edit everything.
 
 The scoping itself is one pair of QuerySet methods, ``Unit.objects.visible_to(user)`` and
-``editable_by(user)``; members and events build on them. Views fetch single objects through
+``editable_by(user)``, with their ids as a subquery on the closure (``ids_visible_to``,
+``ids_editable_by``) that members and events are scoped by. Views fetch single objects through
 the access helpers here and in ``members.access``: 404 for an outsider, 403 for a reader who
 tries to write.
 """
