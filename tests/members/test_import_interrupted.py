@@ -4,6 +4,7 @@ discarded; one that a worker still holds cannot (members.roster.locks)."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -94,10 +95,14 @@ def test_a_worker_that_ends_without_letting_go_frees_the_lock(ri):
     # goes, with no unlock.
     taken = threading.Event()
 
+    backend = []
+
     def die_holding():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_lock(%s, %s)", [locks._PG_CLASS, ri.pk])
+                cursor.execute("SELECT pg_backend_pid()")
+                backend.append(cursor.fetchone()[0])
             taken.set()
             connection.close()
         else:
@@ -110,7 +115,21 @@ def test_a_worker_that_ends_without_letting_go_frees_the_lock(ri):
     thread.start()
     thread.join(10)
     assert taken.is_set()
+    if backend:
+        # The server ends a session a moment after its client hangs up: wait for that.
+        wait_until_session_ended(backend[0])
     assert not locks.is_worked_on(ri)
+
+
+def wait_until_session_ended(pid: int, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid])
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.02)
+    pytest.fail(f"the server still had session {pid} after {seconds} s")
 
 
 # --- the pages -----------------------------------------------------------------------------------
