@@ -233,12 +233,14 @@ class MemberFilter(django_filters.FilterSet):
             self.filters["unit"].extra["chosen"] = data.get("unit")
 
     @property
-    def searching_anywhere(self) -> bool:
-        """A valid search for a name anywhere in it (not only at its start)."""
+    def searching(self) -> str | None:
+        """Where a valid name search looks (``MATCH_ANYWHERE`` or ``MATCH_START``), or None."""
         if not (self.is_bound and self.is_valid()):
-            return False
+            return None
         asked = self.form.cleaned_data
-        return bool(asked.get("q", "").strip()) and asked.get("match") != MATCH_START
+        if not asked.get("q", "").strip():
+            return None
+        return MATCH_START if asked.get("match") == MATCH_START else MATCH_ANYWHERE
 
     def filter_q(self, queryset, name, value):
         from_start = self.form.cleaned_data.get("match") == MATCH_START
