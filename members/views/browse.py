@@ -9,10 +9,11 @@ from __future__ import annotations
 import dataclasses
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.db.models.functions import Collate
 from django.shortcuts import render
 from django.utils import timezone
@@ -85,14 +86,15 @@ class CappedPaginator(Paginator):
     """A paginator that counts at most ``cap`` rows (``capped`` tells whether there are more):
     the pages reach the first ``cap`` rows; a reader narrows the filter for the rest.
 
-    ``rows``: makes a page's rows from the queryset of its slice of ``object_list`` (a
-    deferred join: the list orders and slices the ids alone, which its indexes can give
+    ``rows``, when set: makes a page's rows from the queryset of its slice of ``object_list``
+    (a deferred join: the list orders and slices the ids alone, which its indexes can give
     without reading a row, and reads only the page's rows in full)."""
 
-    def __init__(self, object_list, per_page, cap: int, *, rows=None, **kwargs):
+    rows: Callable[[QuerySet], list] | None = None
+
+    def __init__(self, object_list, per_page, cap: int, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.cap = cap
-        self.rows = rows
 
     @cached_property
     def _counted(self) -> int:

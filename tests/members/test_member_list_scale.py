@@ -258,6 +258,17 @@ def test_name_searches_can_use_their_index(cast, crowd, search, index):
         assert "~>=~ 'nguyen van'" in condition
 
 
+def scoped_matches(cast, from_start: bool):
+    return Member.objects.visible_to(cast.users.board).search("nguyen van", from_start=from_start)
+
+
+def assert_read_from_a_name_index(chosen: str, from_start: bool) -> None:
+    # Anywhere in the name, a text rare in the data ("nguyen van" among the crowd's "pham thi
+    # hoa") is looked up in the trigram index instead.
+    names = ["member_record_name_idx", "member_name_prefix_idx" if from_start else "trgm_idx"]
+    assert any(name in chosen for name in names)
+
+
 @postgresql_only
 @pytest.mark.parametrize("from_start", [True, False])
 def test_a_search_in_a_scope_can_be_answered_from_the_name_and_cell_indexes(
@@ -267,18 +278,9 @@ def test_a_search_in_a_scope_can_be_answered_from_the_name_and_cell_indexes(
     # folded name), or, from the start of the name, the name's range in (folded name, record
     # cell) joined to the scope (a province's count for "nguyen thi", national data: 208 →
     # 21 ms). The scope's table is the closure alone (no join back through the units).
-    matches = (
-        Member.objects.visible_to(cast.users.board)
-        .search("nguyen van", from_start=from_start)
-        .order_by()
-        .values("pk")
-    )
-    sql, params = matches.query.sql_with_params()
-    chosen = plan(sql, params)
-    # Anywhere in the name, a text rare in the data ("nguyen van" among the crowd's "pham thi
-    # hoa") is looked up in the trigram index instead.
-    names = ["member_record_name_idx", "member_name_prefix_idx" if from_start else "trgm_idx"]
-    assert any(name in chosen for name in names)
+    matches = scoped_matches(cast, from_start).order_by().values("pk")
+    chosen = plan(*matches.query.sql_with_params())
+    assert_read_from_a_name_index(chosen, from_start)
     assert "branches_unit " not in chosen
 
 
@@ -290,17 +292,10 @@ def test_a_page_of_matches_is_sorted_from_the_name_indexes_not_walked_in_name_or
     # The page's ids, in the byte-wise order of the sort key, which the (name, cell) and
     # (cell, name) indexes carry (INCLUDE): no walk of the name-order index, and the indexes
     # hold every column the ids query reads (an index-only scan on national data).
-    matches = (
-        Member.objects.visible_to(cast.users.board)
-        .search("nguyen van", from_start=from_start)
-        .order_by(browse.Bytewise("name_sort_key"), "pk")
-        .values("pk")[:50]
-    )
-    sql, params = matches.query.sql_with_params()
-    chosen = plan(sql, params)
+    matches = scoped_matches(cast, from_start).order_by(browse.Bytewise("name_sort_key"), "pk")
+    chosen = plan(*matches.values("pk")[:50].query.sql_with_params())
     assert "member_sort_idx" not in chosen
-    names = ["member_record_name_idx", "member_name_prefix_idx" if from_start else "trgm_idx"]
-    assert any(name in chosen for name in names)
+    assert_read_from_a_name_index(chosen, from_start)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT indexdef FROM pg_indexes WHERE indexname IN"
