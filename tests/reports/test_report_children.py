@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -24,6 +24,7 @@ from reports.figures import (
     ADMITTED_SUBSETS,
     FLOW_KINDS,
     ROLL_FIGURES,
+    DayNumber,
     admission_breakdown,
     children_figures,
     flow_events,
@@ -261,6 +262,28 @@ def test_ages_at_admission_count_whole_years_as_members_do(tree, born, admitted,
     b = admission_breakdown(tree.root, *PERIOD)
     assert b.mean_age == member.age_on(d(admitted))
     assert {key for key, n in b.age_bands.items() if n} == {band}
+
+
+@pytest.mark.parametrize("day", ["1976-02-29", "1989-12-31", "2000-01-01", "2003-10-05"])
+def test_a_day_number_is_the_date_as_yyyymmdd(tree, day):
+    member = admit(tree.cell_a, d("2022-03-01"), born=d(day))
+    numbers = Event.objects.filter(member=member).annotate(
+        n=DayNumber("effective_date"), born=DayNumber("member__date_of_birth")
+    )
+    assert list(numbers.values_list("n", "born")) == [(20220301, int(day.replace("-", "")))]
+
+
+def test_the_breakdown_calls_no_python_function_on_sqlite(tree, django_assert_num_queries):
+    """Django's EXTRACT on SQLite is a Python function called per row: the ages are computed
+    with SQLite's own strftime instead (the same figures: the tests above)."""
+    admit(tree.cell_a, d("2022-03-01"), born=d("1990-05-06"))
+    with django_assert_num_queries(2) as queries:
+        admission_breakdown(tree.root, *PERIOD)
+    sql = " ".join(q["sql"] for q in queries.captured_queries)
+    if connection.vendor == "sqlite":
+        assert "django_date_extract" not in sql and "strftime" in sql
+    else:
+        assert "EXTRACT" in sql
 
 
 def test_admissions_and_removals_by_year_in_one_query(
