@@ -257,6 +257,7 @@ def rebuild_ancestry(unit_ids: Iterable[int]) -> int | None:
     unit_ids = list(unit_ids)
     tree = load_tree()
     computed = compute_ancestry(unit_ids, tree)
+    kinds = dict(Unit.objects.values_list("pk", "kind"))
     UnitAncestry.objects.filter(unit_id__in=unit_ids).delete()
     UnitAncestry.objects.bulk_create(
         UnitAncestry(
@@ -264,6 +265,7 @@ def rebuild_ancestry(unit_ids: Iterable[int]) -> int | None:
             ancestor_id=ancestor_id,
             valid_from=start,
             valid_to=None if end == FOREVER else end,
+            unit_kind=kinds[unit_id],
         )
         for unit_id, by_ancestor in computed.items()
         for ancestor_id, intervals in by_ancestor.items()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import html
 from collections import defaultdict
 
 import django_filters
 from django import forms
-from django.db.models import Count
+from django.contrib.auth.models import AnonymousUser
 from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
 from django.utils import timezone
@@ -21,7 +22,7 @@ from branches.models import Unit
 from . import choices
 from .models import ACTIVE_STATUSES, Member, Status
 from .services import add_months
-from .text import name_sort_key
+from .text import phrase_sort_key
 
 ACTIVE = "active"
 
@@ -65,10 +66,10 @@ def years_before(day: datetime.date, years: int) -> datetime.date:
     return add_months(day, -12 * years)
 
 
-def listed_kinds(units) -> list[str]:
-    """The kinds of ``units`` to list, from the top of the tree down, while their total stays
-    within ``MAX_UNIT_OPTIONS`` (the top kind always). One query."""
-    counts = dict(units.order_by().values_list("kind").annotate(n=Count("pk")))
+def listed_kinds(counts: dict[str, int]) -> list[str]:
+    """The kinds to list, from the top of the tree down, while their total stays within
+    ``MAX_UNIT_OPTIONS`` (the top kind always). ``counts``: the units of each kind in scope,
+    each counted at least up to ``MAX_UNIT_OPTIONS + 1`` (``Unit.objects.kinds_visible_to``)."""
     listed, total = [], 0
     for kind in KIND_ORDER:
         total += counts.get(kind, 0)
@@ -87,8 +88,9 @@ class UnitChoiceIterator(ModelChoiceIterator):
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        kinds = listed_kinds(self.queryset)
-        units = list(self.queryset.filter(kind__in=kinds))
+        user = self.field.user
+        kinds = listed_kinds(Unit.objects.kinds_visible_to(user, cap=MAX_UNIT_OPTIONS))
+        units = list(Unit.objects.visible_to(user, unit_kinds=kinds).order_by())
         chosen = self.field.chosen_pk
         if chosen is not None and all(u.pk != chosen for u in units):
             units += list(self.queryset.filter(pk=chosen))
@@ -96,15 +98,17 @@ class UnitChoiceIterator(ModelChoiceIterator):
         for unit in units:
             by_kind[unit.kind].append(unit)
         for kind in KIND_ORDER:
-            group = sorted(by_kind[kind], key=lambda u: [name_sort_key(w) for w in u.name.split()])
+            group = sorted(by_kind[kind], key=lambda u: phrase_sort_key(u.name))
             if group:
                 yield (Unit.Kind(kind).label, [self.choice(u) for u in group])
 
 
 class FastSelect(forms.Select):
     """A <select> written out in Python. Django renders each option through two template
-    includes, ~40 µs apiece: a province's thousand units cost 40 ms of the page. The same
-    markup (a test compares the two)."""
+    includes, ~40 µs apiece: a province's thousand units cost 40 ms of the page; and each
+    option through ``format_html`` (lazy-aware wrappers) still cost the whole tree's 3,300
+    committees ~30 ms, so the options are plain strings, escaped by ``html.escape`` as
+    Django's ``escape`` does. The same markup (a test compares the two)."""
 
     def render(self, name, value, attrs=None, renderer=None):
         widget = self.get_context(name, value, attrs)["widget"]
@@ -113,26 +117,33 @@ class FastSelect(forms.Select):
             if group_name:
                 parts.append(format_html('<optgroup label="{}">', group_name))
             parts.extend(
-                format_html(
-                    '<option value="{}"{}>{}</option>',
-                    option["value"],
-                    flatatt(option["attrs"]),
-                    option["label"],
-                )
+                f'<option value="{_escaped(option["value"])}"'
+                f"{flatatt(option['attrs']) if option['attrs'] else ''}>"
+                f"{_escaped(option['label'])}</option>"
                 for option in options
             )
             if group_name:
                 parts.append("</optgroup>")
         parts.append("</select>")
-        return mark_safe("".join(parts))  # every part went through format_html
+        return mark_safe("".join(parts))  # every part escaped above
+
+
+def _escaped(value) -> str:
+    """``conditional_escape`` without its lazy-aware wrapper: safe text as it is, any other
+    value escaped."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
 
 
 class UnitChoiceField(django_filters.fields.ModelChoiceField):
     iterator = UnitChoiceIterator
     widget = FastSelect
 
-    def __init__(self, *args, chosen=None, **kwargs):
+    def __init__(self, *args, user=None, chosen=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # Whose units are listed (the queryset, Unit.objects.visible_to(user), validates).
+        self.user = user if user is not None else AnonymousUser()
         # The unit asked for (the raw GET value), listed even when its kind is not.
         self.chosen_pk = int(chosen) if isinstance(chosen, str) and chosen.isdigit() else None
 
@@ -163,7 +174,7 @@ class YearFilter(django_filters.NumberFilter):
 def _visible_units(request):
     if request is None:
         return Unit.objects.none()
-    return Unit.objects.visible_to(request.user).order_by("name", "pk")
+    return Unit.objects.visible_to(request.user)
 
 
 class MemberFilter(django_filters.FilterSet):
@@ -229,6 +240,8 @@ class MemberFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data, *args, **kwargs)
+        if self.request is not None:
+            self.filters["unit"].extra["user"] = self.request.user
         if data is not None:
             self.filters["unit"].extra["chosen"] = data.get("unit")
 

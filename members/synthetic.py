@@ -707,8 +707,9 @@ class Generator:
         computed = compute_ancestry([u.id for u in tree.units], loaded)
         mark_spanning_root(*loaded)
         first = _next_id(UnitAncestry)
+        kinds = {u.id: u.kind for u in tree.units}
         rows = [
-            (unit_id, ancestor_id, start, None if end == FOREVER else end)
+            (unit_id, ancestor_id, start, None if end == FOREVER else end, kinds[unit_id])
             for unit_id, by_ancestor in computed.items()
             for ancestor_id, intervals in by_ancestor.items()
             for start, end in intervals

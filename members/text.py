@@ -4,6 +4,7 @@ Both are computed in Python and stored on the row (normalizing inside SQL is slo
 between SQLite and PostgreSQL; see DESIGN.md), so search and sort behave the same on both.
 """
 
+import functools
 import unicodedata
 
 # The Vietnamese alphabet: đ is a letter of its own after d, ă and â after a, and so on.
@@ -31,6 +32,8 @@ def fold(text: str) -> str:
     return stripped.replace("đ", "d")
 
 
+# Words repeat (names, units' names): a word's key is computed once per process.
+@functools.lru_cache(maxsize=65_536)
 def _word_key(word: str) -> str:
     """A key for one word: letters by alphabet rank, then the tones, as fixed-width digits."""
     letters: list[int] = []
@@ -60,3 +63,9 @@ def name_sort_key(full_name: str) -> str:
     # Word by word, each word's letters then its tones (Anh < Ánh < Ba); space sorts lowest.
     # Only digits, "!" and spaces: SQLite's binary order and PostgreSQL's ICU order agree.
     return " ".join(_word_key(w) for w in ordered)[:SORT_KEY_LENGTH]
+
+
+def phrase_sort_key(text: str) -> list[str]:
+    """Vietnamese order of a phrase read from its first word (a unit's name), not a person's
+    name: word by word, as ``name_sort_key`` compares each word."""
+    return [_word_key(w) for w in text.split()]

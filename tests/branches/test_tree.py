@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -320,10 +322,12 @@ def test_closure_rows_equal_a_fresh_computation(tree):
     unit_move(unit=gc2, new_parent=create("x", K.ABOVE_GRASSROOTS, None), on=d("2023-01-01"))
     unit_dissolve(unit=tree.cell_b, on=d("2024-01-01"))
     stored = {
-        (r.unit_id, r.ancestor_id, r.valid_from, r.valid_to) for r in UnitAncestry.objects.all()
+        (r.unit_id, r.ancestor_id, r.valid_from, r.valid_to, r.unit_kind)
+        for r in UnitAncestry.objects.all()
     }
+    kinds = dict(Unit.objects.values_list("pk", "kind"))
     fresh = {
-        (unit_id, ancestor_id, start, None if end.year == 9999 else end)
+        (unit_id, ancestor_id, start, None if end.year == 9999 else end, kinds[unit_id])
         for unit_id, by_ancestor in compute_ancestry(
             Unit.objects.values_list("pk", flat=True)
         ).items()
@@ -331,7 +335,39 @@ def test_closure_rows_equal_a_fresh_computation(tree):
         for start, end in intervals
     }
     assert stored == fresh
-    assert (tree.cell_b.pk, tree.root.pk, d("2010-01-01"), d("2024-01-01")) in stored
+    assert (tree.cell_b.pk, tree.root.pk, d("2010-01-01"), d("2024-01-01"), K.CELL) in stored
+
+
+def test_a_units_kind_cannot_change_once_written(tree):
+    # The closure keeps a copy of it (UnitAncestry.unit_kind).
+    unit = Unit.objects.get(pk=tree.cell_a.pk)
+    unit.kind = K.GRASSROOTS_CELL
+    with pytest.raises(ValidationError) as info:
+        unit.save()
+    assert error_of(info) == {"kind"}
+    unit.kind, unit.name = K.CELL, "Chi bộ Long Thạnh 1 (tên mới)"
+    unit.save()  # anything else may change
+    fresh = create("fresh", K.CELL, tree.gc)
+    fresh.kind = K.GRASSROOTS_CELL
+    with pytest.raises(ValidationError):
+        fresh.save()
+    assert set(
+        UnitAncestry.objects.filter(unit=tree.cell_a).values_list("unit_kind", flat=True)
+    ) == {K.CELL}
+    assert Unit.objects.get(pk=fresh.pk).kind == K.CELL
+
+
+def test_the_migration_copies_each_units_kind_into_its_closure(tree):
+    from django.apps import apps
+
+    copy_unit_kinds = import_module(
+        "branches.migrations.0004_closure_keeps_the_unit_kind"
+    ).copy_unit_kinds
+    expected = set(UnitAncestry.objects.values_list("pk", "unit_kind"))
+    assert {kind for _pk, kind in expected} == set(Unit.objects.values_list("kind", flat=True))
+    UnitAncestry.objects.update(unit_kind=K.CELL)  # wrong for every unit but the cells
+    copy_unit_kinds(apps, None)
+    assert set(UnitAncestry.objects.values_list("pk", "unit_kind")) == expected
 
 
 def test_internal_transfer_does_not_count_for_the_common_ancestor(tree):

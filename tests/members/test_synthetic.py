@@ -90,7 +90,9 @@ def test_the_tree_follows_the_kinds_rules_and_has_reorganizations(data, units):
 def test_the_closure_is_what_rebuild_ancestry_writes(data, db):
     def rows():
         return sorted(
-            UnitAncestry.objects.values_list("unit_id", "ancestor_id", "valid_from", "valid_to")
+            UnitAncestry.objects.values_list(
+                "unit_id", "ancestor_id", "valid_from", "valid_to", "unit_kind"
+            )
         )
 
     written = rows()
