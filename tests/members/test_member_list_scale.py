@@ -378,6 +378,23 @@ def test_everyone_in_name_order_can_be_read_from_an_index(cast, crowd):
     assert "member_sort_idx" in plan(sql, params)
 
 
+@postgresql_only
+@pytest.mark.parametrize("user", ["admin", "board"])
+def test_a_walk_of_the_name_order_keeps_its_matches_from_the_index_alone(cast, crowd, user):
+    # A prefix with more matches than the count's cap is listed by walking the name order
+    # (``_sorts_matches``); the index carries the folded name and the record's cell, so the
+    # walk tests each entry against the name and the scope without reading its row.
+    matches = Member.objects.visible_to(getattr(cast.users, user)).search(
+        "pham thi", from_start=True
+    )
+    walk = matches.order_by("name_sort_key", "pk").values("pk")[:50]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_sort = off")  # the walk, as for a capped prefix
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+    chosen = plan(*walk.query.sql_with_params())
+    assert "Index Only Scan using member_sort_idx" in chosen
+
+
 # --- the unit list's markup ---------------------------------------------------------------
 
 
