@@ -111,8 +111,7 @@ class UnitQuerySet(models.QuerySet):
 
     def _covered_ids(self, user, kinds, unit_kinds=None) -> models.QuerySet:
         if user.is_authenticated and user.is_superuser:
-            units = self if unit_kinds is None else self.filter(kind__in=unit_kinds)
-            return units.values("pk")
+            return self._covered_by(user, kinds, unit_kinds).values("pk")
         ancestors = Role.objects.unit_ids_of(user, kinds) if user.is_authenticated else ()
         if not ancestors:
             return UnitAncestry.objects.none().values("unit_id")

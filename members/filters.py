@@ -118,7 +118,7 @@ class FastSelect(forms.Select):
                 parts.append(format_html('<optgroup label="{}">', group_name))
             parts.extend(
                 f'<option value="{_escaped(option["value"])}"'
-                f"{flatatt(option['attrs']) if option['attrs'] else ''}>"
+                f"{flatatt(option['attrs'])}>"
                 f"{_escaped(option['label'])}</option>"
                 for option in options
             )
