@@ -12,8 +12,10 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
+from django.db import connections
 from django.db.models import F, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Collate
 from django.shortcuts import render
 from django.utils import timezone
@@ -115,6 +117,49 @@ class CappedPaginator(Paginator):
             object_list = self.rows(object_list)
         return super()._get_page(object_list, number, paginator)
 
+    def sorted_matches_page(self, matches: QuerySet, number, *, descending: bool) -> Page | None:
+        """A search's page in name order and the count of its matches, from one reading of
+        them: the first cap + 1 matches (in no order, as ``_counted`` reads them), counted by
+        a window function and sorted (``Bytewise``), the page sliced from them. The count is
+        kept; the page is returned when it is right, that is when every match was sorted (no
+        more than the cap) and the page number is one of theirs. Otherwise None: the list
+        reads its page as before, with the count already known when the matches were read.
+
+        One query instead of two: the count and the sorted page each read every match (a
+        province's 67,000 "nguyen thi" index entries to keep its 2,500; for a search anywhere,
+        43,000 rows read to check their names), and this reads them once.
+        """
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            number = 1  # as get_page does
+        if number < 1 or matches.query.is_empty():
+            return None  # get_page's answer (the last page; no match) needs no shortcut
+        first = matches.order_by().values(pk_=F("pk"), key_=F("name_sort_key"))[: self.cap + 1]
+        compiler = first.query.get_compiler(using=first.db)
+        sql, params = compiler.as_sql()
+        pk, key = (f'"matches"."{column}"' for column in ("pk_", "key_"))
+        key, _params = compiler.compile(Bytewise(RawSQL(key, ())))
+        order = "DESC" if descending else "ASC"
+        # Django's ORM has no subquery in FROM; the parts are its own compiled SQL.
+        with connections[first.db].cursor() as cursor:
+            cursor.execute(
+                f'SELECT {pk}, COUNT(*) OVER () FROM ({sql}) "matches" '
+                f"ORDER BY {key} {order}, {pk} {order} LIMIT %s OFFSET %s",
+                (*params, self.per_page, (number - 1) * self.per_page),
+            )
+            found = cursor.fetchall()
+        if not found:
+            if number > 1:
+                return None  # past the last page: get_page counts and shows the last
+            self._counted = 0
+            return Page([], number, self)
+        self._counted = found[0][1]
+        if self._counted > self.cap:
+            return None  # only some of the matches were sorted
+        ids = [pk for pk, _total in found]
+        return Page(self.rows(ids) if self.rows is not None else ids, number, self)
+
 
 class Bytewise(Collate):
     """A text compared byte by byte (collation "C" on PostgreSQL, BINARY on SQLite): for the
@@ -179,6 +224,13 @@ def _sorts_matches(searching: str | None, paginator: CappedPaginator) -> bool:
     return searching == MATCH_START and not paginator.capped
 
 
+def _rows_in(order_by: list) -> Callable[[object], list[Member]]:
+    """A page's members, with their cells, from its ids (a subquery or a list)."""
+    return lambda ids: list(
+        Member.objects.filter(pk__in=ids).select_related("record_unit").order_by(*order_by)
+    )
+
+
 @login_required
 @require_safe
 def member_list(request):
@@ -188,17 +240,24 @@ def member_list(request):
         members = members.none()  # a wrong filter shows its error, never a wider list
     elif filterset.is_bound:
         members = filterset.qs
-    # Counted first: the order is chosen once the matches are counted (``_sorts_matches``).
     paginator = CappedPaginator(members.values("pk"), PAGE_SIZE, COUNT_CAP)
-    sort, order_by = _ordering(
-        request.GET.get("sort", DEFAULT_SORT),
-        sort_matches=_sorts_matches(filterset.searching, paginator),
-    )
-    paginator.object_list = members.order_by(*order_by).values("pk")
-    paginator.rows = lambda ids: list(
-        Member.objects.filter(pk__in=ids).select_related("record_unit").order_by(*order_by)
-    )
-    page = paginator.get_page(request.GET.get("page"))
+    asked = request.GET.get("sort", DEFAULT_SORT)
+    page = None
+    if filterset.searching and _ordering(asked)[0].lstrip("-") == "name":
+        # A search in name order (the list's own): its matches counted and sorted at once.
+        sort, order_by = _ordering(asked, sort_matches=True)
+        paginator.rows = _rows_in(order_by)
+        page = paginator.sorted_matches_page(
+            members, request.GET.get("page"), descending=sort.startswith("-")
+        )
+    if page is None:
+        # Counted first: the order is chosen once the matches are counted (``_sorts_matches``).
+        sort, order_by = _ordering(
+            asked, sort_matches=_sorts_matches(filterset.searching, paginator)
+        )
+        paginator.object_list = members.order_by(*order_by).values("pk")
+        paginator.rows = _rows_in(order_by)
+        page = paginator.get_page(request.GET.get("page"))
     columns = []
     for key, label in COLUMNS:
         current = key is not None and sort.lstrip("-") == key

@@ -466,41 +466,99 @@ def test_the_capped_count_asks_for_no_order(client, cast):
 
 
 @pytest.mark.parametrize(
-    ("params", "cap", "by_expression"),
+    ("params", "cap", "one_reading", "by_expression"),
     [
-        ({}, 10_000, False),
-        ({"q": "van"}, 10_000, True),
-        ({"q": "van"}, 1, True),  # anywhere: sorted however many match
-        ({"q": "le", "match": "start"}, 10_000, True),
-        ({"q": "le", "match": "start"}, 1, False),  # more than the cap: dense in the order
-        ({"q": "van", "sort": "-name"}, 10_000, True),
-        ({"q": "  "}, 10_000, False),
+        ({}, 10_000, False, False),
+        ({"q": "van"}, 10_000, True, True),
+        ({"q": "van"}, 1, False, True),  # anywhere: sorted however many match
+        ({"q": "le", "match": "start"}, 10_000, True, True),
+        ({"q": "le", "match": "start"}, 1, False, False),  # over the cap: dense in the order
+        ({"q": "van", "sort": "-name"}, 10_000, True, True),
+        ({"q": "van", "sort": "dob"}, 10_000, False, False),
+        ({"q": "  "}, 10_000, False, False),
     ],
 )
 def test_a_search_sorts_its_matches_instead_of_walking_the_name_index(
-    client, cast, monkeypatch, params, cap, by_expression
+    client, cast, monkeypatch, params, cap, one_reading, by_expression
 ):
     monkeypatch.setattr(browse, "COUNT_CAP", cap)
     official_on_roll(cast.tree.cell_a, "Lê Thị Vân")  # "le" from the start twice, "van" thrice
     client.force_login(cast.users.admin)
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(LIST, params)
+    sqls = [q["sql"] for q in ctx.captured_queries]
+    window = [sql for sql in sqls if "COUNT(*) OVER ()" in sql]
+    counts = [sql for sql in sqls if sql.startswith("SELECT COUNT(*)")]
     page = [
-        q["sql"]
-        for q in ctx.captured_queries
-        if q["sql"].startswith('SELECT "members_member"."id"') and "ORDER BY" in q["sql"]
+        sql for sql in sqls if sql.startswith('SELECT "members_member"."id"') and " IN (SELECT " in sql
     ]
-    assert len(page) == 1
-    # The page's ids are ordered and sliced in a subquery; the outer query reads their rows.
-    ids = page[0][page[0].index(" IN (SELECT ") :]
-    assert "LIMIT" in ids
-    assert bool(re.search(r'"name_sort_key" COLLATE ("C"|BINARY)', ids)) == by_expression
-    # The order is the same either way: Vietnamese, by given name.
+    # A search in name order first reads its first cap + 1 matches, counted by a window and
+    # sorted; that count is kept whatever follows, so the matches are never counted again.
+    by_name = bool(params.get("q", "").strip()) and params.get("sort", "name") in ("name", "-name")
+    assert (len(window), len(counts)) == ((1, 0) if by_name else (0, 1))
+    if one_reading:
+        # The page came from that reading: sliced from the sorted matches, rows read by id.
+        assert page == []
+        assert f"LIMIT {cap + 1}" in window[0]
+        assert re.search(r'"key_"\)? COLLATE ("C"|BINARY)', window[0])
+    else:
+        # The page's ids are ordered and sliced in a subquery; the outer query reads their rows.
+        assert len(page) == 1
+        ids = page[0][page[0].index(" IN (SELECT ") :]
+        assert "LIMIT" in ids
+        assert bool(re.search(r'"name_sort_key" COLLATE ("C"|BINARY)', ids)) == by_expression
+    # The name order is the same either way: Vietnamese, by given name.
     shown = names(response.context["page"].object_list)
-    expected = sorted(shown, key=name_sort_key)
-    assert shown == (expected[::-1] if params.get("sort") == "-name" else expected)
+    if params.get("sort", "name") in ("name", "-name"):
+        expected = sorted(shown, key=name_sort_key)
+        assert shown == (expected[::-1] if params.get("sort") == "-name" else expected)
     if params.get("q", "").strip():
         assert shown
+
+
+def test_a_search_in_name_order_pages_and_counts_from_one_reading(client, cast, monkeypatch):
+    monkeypatch.setattr(browse, "PAGE_SIZE", 2)
+    made = [official_on_roll(cast.tree.cell_b, f"Đinh Văn {n:02d}") for n in (3, 1, 4, 0, 2)]
+    in_order = sorted(made, key=lambda m: (m.name_sort_key, m.pk))
+    client.force_login(cast.users.board)
+
+    def page(number, **params):
+        response = client.get(LIST, {"q": "dinh van", "page": number, **params})
+        return response.context["page"]
+
+    shown = []
+    for number in ("1", "2", "3"):
+        current = page(number)
+        assert current.number == int(number)
+        assert (current.paginator.count, current.paginator.capped) == (5, False)
+        assert current.paginator.num_pages == 3
+        assert current.has_next() is (number != "3")
+        shown += list(current.object_list)
+    assert shown == in_order
+    assert list(page("1", sort="-name").object_list) == in_order[::-1][:2]
+    # Past the last page, below the first or not a number: the pages get_page would give.
+    assert [page(n).number for n in ("9", "0", "-1", "x", "")] == [3, 3, 3, 1, 1]
+    assert list(page("9").object_list) == in_order[4:]
+    # Nothing found: one empty page.
+    none = client.get(LIST, {"q": "khong co ai"}).context["page"]
+    assert (none.number, none.paginator.count, list(none.object_list)) == (1, 0, [])
+    html = client.get(LIST, {"q": "khong co ai"}).content.decode()
+    assert "Tìm thấy 0 đảng viên." in html and "Không có đảng viên nào khớp" in html
+
+
+def test_a_search_over_the_cap_is_still_listed_in_order(client, cast, monkeypatch):
+    monkeypatch.setattr(browse, "COUNT_CAP", 3)
+    monkeypatch.setattr(browse, "PAGE_SIZE", 2)
+    made = [official_on_roll(cast.tree.cell_b, f"Đinh Văn {n:02d}") for n in (3, 1, 4, 0, 2)]
+    in_order = sorted(made, key=lambda m: (m.name_sort_key, m.pk))
+    client.force_login(cast.users.board)
+    for match in ("start", "anywhere"):
+        pages = [
+            client.get(LIST, {"q": "dinh van", "match": match, "page": n}).context["page"]
+            for n in (1, 2)
+        ]
+        assert [(p.paginator.count, p.paginator.capped) for p in pages] == [(3, True)] * 2
+        assert [m for p in pages for m in p.object_list] == in_order[:3]
 
 
 def test_the_byte_wise_order_of_sort_keys_is_the_columns_order(cast):

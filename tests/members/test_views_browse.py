@@ -340,7 +340,8 @@ def test_rows_speak_the_users_language(client, cast):
 # --- query counts -----------------------------------------------------------------------
 
 # session, user; the user's roles (read once: the scope and the menu); the unit choices
-# (their kinds counted, then listed); the count; the page's rows with their cells.
+# (their kinds counted, then listed); the count; the page's rows with their cells. (A search
+# in name order: its matches counted with its page's ids, then the page's rows by id.)
 LIST_QUERIES = 7
 
 
@@ -352,6 +353,10 @@ def test_member_list_query_count(client, cast, django_assert_num_queries):
     with django_assert_num_queries(LIST_QUERIES + 1):
         response = client.get(LIST, {"unit": cast.tree.gc.pk, "q": "van", "sort": "unit"})
     assert list(response.context["page"].object_list) == [cast.members.b]
+    for match, found in (("anywhere", 2), ("start", 1)):
+        with django_assert_num_queries(LIST_QUERIES):
+            response = client.get(LIST, {"q": "v", "match": match, "sort": "-name"})
+        assert response.context["page"].paginator.count == found
 
 
 def test_member_list_queries_do_not_grow_with_rows(client, cast):
