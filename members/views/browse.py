@@ -117,13 +117,17 @@ class CappedPaginator(Paginator):
             object_list = self.rows(object_list)
         return super()._get_page(object_list, number, paginator)
 
-    def sorted_matches_page(self, matches: QuerySet, number, *, descending: bool) -> Page | None:
+    def sorted_matches_page(
+        self, matches: QuerySet, number, *, descending: bool, sort_all: bool
+    ) -> Page | None:
         """A search's page in name order and the count of its matches, from one reading of
-        them: the first cap + 1 matches (in no order, as ``_counted`` reads them), counted by
-        a window function and sorted (``Bytewise``), the page sliced from them. The count is
-        kept; the page is returned when it is right, that is when every match was sorted (no
-        more than the cap) and the page number is one of theirs. Otherwise None: the list
-        reads its page as before, with the count already known when the matches were read.
+        them: the matches (``sort_all``: all of them, as a search anywhere in the name is
+        sorted however many match; otherwise the first cap + 1, in no order, as ``_counted``
+        reads them) counted and sorted (``Bytewise``), the page sliced from them. The count
+        is kept; the page is returned when it is right: when the sorted
+        matches hold it (all the matches, or no more than the cap of them) and its number is
+        one of the list's. Otherwise None: the list reads its page as before, with the count
+        already known.
 
         One query instead of two: the count and the sorted page each read every match (a
         province's 67,000 "nguyen thi" index entries to keep its 2,500; for a search anywhere,
@@ -135,17 +139,23 @@ class CappedPaginator(Paginator):
             number = 1  # as get_page does
         if number < 1 or matches.query.is_empty():
             return None  # get_page's answer (the last page; no match) needs no shortcut
-        first = matches.order_by().values(pk_=F("pk"), key_=F("name_sort_key"))[: self.cap + 1]
+        first = matches.order_by().values(pk_=F("pk"), key_=F("name_sort_key"))
+        if not sort_all:
+            first = first[: self.cap + 1]
         compiler = first.query.get_compiler(using=first.db)
         sql, params = compiler.as_sql()
-        pk, key = (f'"matches"."{column}"' for column in ("pk_", "key_"))
-        key, _params = compiler.compile(Bytewise(RawSQL(key, ())))
+        key, _params = compiler.compile(Bytewise(RawSQL('"key_"', ())))
         order = "DESC" if descending else "ASC"
-        # Django's ORM has no subquery in FROM; the parts are its own compiled SQL.
+        # Django's ORM has no common table expression; the parts are its own compiled SQL.
+        # Read twice, the matches are materialized once (PostgreSQL materializes a CTE that is
+        # read more than once): counted, and sorted for the page (a top-N sort). A window
+        # count instead makes the database carry all the sorted matches to the page's end
+        # (nationwide "sen", 43,000 matches: 180 ms against 125).
         with connections[first.db].cursor() as cursor:
             cursor.execute(
-                f'SELECT {pk}, COUNT(*) OVER () FROM ({sql}) "matches" '
-                f"ORDER BY {key} {order}, {pk} {order} LIMIT %s OFFSET %s",
+                f'WITH "matches" AS ({sql}) '
+                f'SELECT "pk_", (SELECT COUNT(*) FROM "matches") FROM "matches" '
+                f'ORDER BY {key} {order}, "pk_" {order} LIMIT %s OFFSET %s',
                 (*params, self.per_page, (number - 1) * self.per_page),
             )
             found = cursor.fetchall()
@@ -154,10 +164,11 @@ class CappedPaginator(Paginator):
                 return None  # past the last page: get_page counts and shows the last
             self._counted = 0
             return Page([], number, self)
-        self._counted = found[0][1]
-        if self._counted > self.cap:
-            return None  # only some of the matches were sorted
-        ids = [pk for pk, _total in found]
+        self._counted = min(found[0][1], self.cap + 1)
+        if (self.capped and not sort_all) or number > self.num_pages:
+            return None  # only some matches were sorted, or past the pages of the cap's rows
+        # The page stops at the cap's last row, as the paginator's own slice does.
+        ids = [pk for pk, _total in found][: self.count - (number - 1) * self.per_page]
         return Page(self.rows(ids) if self.rows is not None else ids, number, self)
 
 
@@ -248,7 +259,10 @@ def member_list(request):
         sort, order_by = _ordering(asked, sort_matches=True)
         paginator.rows = _rows_in(order_by)
         page = paginator.sorted_matches_page(
-            members, request.GET.get("page"), descending=sort.startswith("-")
+            members,
+            request.GET.get("page"),
+            descending=sort.startswith("-"),
+            sort_all=filterset.searching == MATCH_ANYWHERE,
         )
     if page is None:
         # Counted first: the order is chosen once the matches are counted (``_sorts_matches``).

@@ -470,7 +470,7 @@ def test_the_capped_count_asks_for_no_order(client, cast):
     [
         ({}, 10_000, False, False),
         ({"q": "van"}, 10_000, True, True),
-        ({"q": "van"}, 1, False, True),  # anywhere: sorted however many match
+        ({"q": "van"}, 1, True, True),  # anywhere: sorted however many match
         ({"q": "le", "match": "start"}, 10_000, True, True),
         ({"q": "le", "match": "start"}, 1, False, False),  # over the cap: dense in the order
         ({"q": "van", "sort": "-name"}, 10_000, True, True),
@@ -487,20 +487,21 @@ def test_a_search_sorts_its_matches_instead_of_walking_the_name_index(
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(LIST, params)
     sqls = [q["sql"] for q in ctx.captured_queries]
-    window = [sql for sql in sqls if "COUNT(*) OVER ()" in sql]
+    reading = [sql for sql in sqls if sql.startswith('WITH "matches" AS (')]
     counts = [sql for sql in sqls if sql.startswith("SELECT COUNT(*)")]
     page = [
         sql for sql in sqls if sql.startswith('SELECT "members_member"."id"') and " IN (SELECT " in sql
     ]
-    # A search in name order first reads its first cap + 1 matches, counted by a window and
-    # sorted; that count is kept whatever follows, so the matches are never counted again.
+    # A search in name order first reads its matches (from the start, the first cap + 1),
+    # counted and sorted; that count is kept whatever follows: they are never counted again.
     by_name = bool(params.get("q", "").strip()) and params.get("sort", "name") in ("name", "-name")
-    assert (len(window), len(counts)) == ((1, 0) if by_name else (0, 1))
+    assert (len(reading), len(counts)) == ((1, 0) if by_name else (0, 1))
     if one_reading:
         # The page came from that reading: sliced from the sorted matches, rows read by id.
         assert page == []
-        assert f"LIMIT {cap + 1}" in window[0]
-        assert re.search(r'"key_"\)? COLLATE ("C"|BINARY)', window[0])
+        # From the start, the first cap + 1 matches; anywhere, all of them.
+        assert (f"LIMIT {cap + 1}" in reading[0]) is (params.get("match") == "start")
+        assert re.search(r'"key_"\)? COLLATE ("C"|BINARY)', reading[0])
     else:
         # The page's ids are ordered and sliced in a subquery; the outer query reads their rows.
         assert len(page) == 1
@@ -559,6 +560,8 @@ def test_a_search_over_the_cap_is_still_listed_in_order(client, cast, monkeypatc
         ]
         assert [(p.paginator.count, p.paginator.capped) for p in pages] == [(3, True)] * 2
         assert [m for p in pages for m in p.object_list] == in_order[:3]
+        past = client.get(LIST, {"q": "dinh van", "match": match, "page": "3"}).context["page"]
+        assert (past.number, list(past.object_list)) == (2, in_order[2:3])
 
 
 def test_the_byte_wise_order_of_sort_keys_is_the_columns_order(cast):
