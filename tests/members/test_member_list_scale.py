@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from branches.models import Role, Unit, UnitAncestry
-from branches.services import unit_move
+from branches.services import unit_dissolve, unit_move
 from members import filters
 from members.models import Member, Status
 from members.text import fold, name_sort_key
@@ -209,6 +209,19 @@ def test_a_large_scope_lists_the_upper_kinds_but_accepts_any_unit(client, cast, 
     assert str(tree.cell_b.pk) in unit_options(html)
     assert str(tree.cell_a.pk) not in unit_options(html)
     assert selected_unit(html) == [str(tree.cell_b.pk)]
+
+
+def test_the_unit_options_name_each_unit_and_when_it_was_dissolved(client, cast):
+    gone = new_cell(cast, "c-gone")
+    unit_dissolve(unit=gone, on=datetime.date(2024, 6, 30))
+    client.force_login(cast.users.board)
+    html = client.get(LIST).content.decode()
+    select = re.search(r'<select name="unit"[^>]*>(.*?)</select>', html, re.S).group(1)
+    assert f'<option value="{gone.pk}">Chi bộ c-gone (giải thể 30/06/2024)</option>' in select
+    cell = cast.tree.cell_b
+    assert f'<option value="{cell.pk}">{cell.name}</option>' in select
+    chosen = client.get(LIST, {"unit": gone.pk}).content.decode()
+    assert f'<option value="{gone.pk}" selected>Chi bộ c-gone (giải thể' in chosen
 
 
 def test_a_unit_outside_the_scope_is_not_listed_even_when_asked_for(client, cast, monkeypatch):
