@@ -610,6 +610,25 @@ def _admissions(*, start, end, spans, unit_id=None, directive_id=None) -> QueryS
     return events
 
 
+def _grassroots_admitting(*, spans, unit_id=None, **values) -> QuerySet[Unit]:
+    """The grassroots organizations with one of ``_admissions(…)`` in a cell under them on
+    its day: of those ever under the unit (read from the closure's kind index), the ones for
+    which such an admission exists. The admissions' ancestors are matched against that list,
+    instead of each ancestor's kind being looked up (a province's 23,000 admissions: 115,000
+    lookups; its count 150 → 90 ms)."""
+    admitted = _admissions(spans=spans, unit_id=unit_id, **values).filter(
+        Q(**{f"{_A}ancestor": OuterRef("pk")}) & _valid_on(_A, F("effective_date"))
+    )
+    grassroots = Unit.objects.filter(kind__in=Unit.GRASSROOTS_KINDS)
+    if not spans:
+        grassroots = grassroots.filter(
+            pk__in=UnitAncestry.objects.filter(
+                ancestor=unit_id, unit_kind__in=Unit.GRASSROOTS_KINDS
+            ).values("unit")
+        )
+    return grassroots.filter(Exists(admitted)).order_by()
+
+
 class DayNumber(Func):
     """A date as the integer yyyymmdd: the difference of two such numbers, divided by 10,000
     and rounded down, is the whole years between the two days (as ``Member.age_on`` counts
@@ -636,25 +655,23 @@ class DayNumber(Func):
 
 
 def _breakdown_counts() -> dict:
-    """The conditional counts of ``admission_breakdown``, all in one pass over the events."""
+    """The conditional counts of ``admission_breakdown``, in one pass over the admissions,
+    for each age in whole years (the rows' group)."""
     counts = {
         "total": Count("pk"),
         "admitted": Count("pk", filter=Q(kind=K.ADMISSION)),
         "readmitted": Count("pk", filter=Q(kind=K.READMISSION)),
-        # Whole years at the decision, summed (the mean age): yyyymmdd differences / 10,000.
-        # (Integer division: the difference is never negative, so it rounds down.)
-        "age_sum": Sum(F("age_number") / 10_000),
     }
     for name, condition in ADMITTED_SUBSETS.items():
         counts[name.replace(":", "__")] = Count("pk", filter=condition)
-    for key, low, high in AGE_BANDS:
-        band = Q()
-        if low is not None:
-            band &= Q(age_number__gte=low * 10_000)
-        if high is not None:
-            band &= Q(age_number__lt=(high + 1) * 10_000)
-        counts[f"age__{key}"] = Count("pk", filter=band)
     return counts
+
+
+def _age_band(years: int) -> str:
+    for key, low, high in AGE_BANDS:
+        if (low is None or years >= low) and (high is None or years <= high):
+            return key
+    raise ValueError(years)  # the bands cover every age
 
 
 def admission_breakdown(
@@ -664,22 +681,36 @@ def admission_breakdown(
     directive: Directive | None = None,
 ) -> AdmissionBreakdown:
     """The admitted by the categories of form 2, in two queries: one pass over the admissions
-    counting every category at once (ages in whole years at the decision's date, computed
-    exactly in SQL), and the grassroots organizations that admitted anyone."""
+    counting every category at once for each age (in whole years at the decision's date,
+    computed exactly in SQL), and the grassroots organizations that admitted anyone."""
     values = {"start": start, "end": end}
     if not unit.spans_tree:
         values["unit_id"] = unit.pk
     if directive is not None:
         values["directive_id"] = directive.pk
     shape = (unit.spans_tree, directive is not None)
-    row = prepared.aggregate(
+    # Grouped by age: each admission's age is computed once, as the group's key (as
+    # conditions of the age bands' counts, it was computed for each band: the whole tree's
+    # 631,561 admissions spent ~2 s on it); the bands and the mean age are summed here.
+    by_age = prepared.rows(
         ("breakdown", *shape),
-        lambda **v: _admissions(spans=unit.spans_tree, **v).alias(
-            age_number=DayNumber("effective_date") - DayNumber("member__date_of_birth")
-        ),
-        lambda **v: _breakdown_counts(),
+        lambda **v: _admissions(spans=unit.spans_tree, **v)
+        .annotate(
+            years=(DayNumber("effective_date") - DayNumber("member__date_of_birth")) / 10_000
+        )
+        .values("years")
+        .annotate(**_breakdown_counts())
+        .order_by(),
         **values,
     )
+    row = dict.fromkeys(_breakdown_counts(), 0)
+    age_bands = dict.fromkeys((key for key, _low, _high in AGE_BANDS), 0)
+    age_sum = 0
+    for group in by_age:
+        for name in row:
+            row[name] += group[name]
+        age_bands[_age_band(group["years"])] += group["total"]
+        age_sum += group["years"] * group["total"]
     grassroots = 0
     # The grassroots organizations are inside the subtree whenever the unit is at or above the
     # grassroots level (the tree's kinds keep the levels in order); under a cell or an
@@ -687,12 +718,8 @@ def admission_breakdown(
     if unit.kind in (Unit.Kind.ABOVE_GRASSROOTS, *Unit.GRASSROOTS_KINDS):
         grassroots = prepared.aggregate(
             ("breakdown grassroots", *shape),
-            lambda **v: _admissions(spans=unit.spans_tree, **v).filter(
-                _valid_on(_A, F("effective_date")),
-                **{f"{_A}ancestor__kind__in": Unit.GRASSROOTS_KINDS},
-            ),
-            # One join on the closure and a distinct count: no subquery per event.
-            lambda **v: {"n": Count(f"{_A}ancestor", distinct=True)},
+            lambda **v: _grassroots_admitting(spans=unit.spans_tree, **v),
+            lambda **v: {"n": Count("pk")},
             **values,
         )["n"]
     total = row["total"]
@@ -706,8 +733,8 @@ def admission_breakdown(
         youth_union=row["youth_union"],
         private_business_owners=row["private_business_owners"],
         married_to_foreigners=row["married_to_foreigners"],
-        age_bands={key: row[f"age__{key}"] for key, _low, _high in AGE_BANDS},
-        mean_age=round(row["age_sum"] / total, 1) if total else None,
+        age_bands=age_bands,
+        mean_age=round(age_sum / total, 1) if total else None,
         occupation={v: row[f"occupation__{v}"] for v in choices.OccupationGroup.values},
         general_education={
             v: row[f"general_education__{v}"] for v in choices.GeneralEducation.values
