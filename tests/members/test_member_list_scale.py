@@ -503,7 +503,9 @@ def test_a_search_sorts_its_matches_instead_of_walking_the_name_index(
     reading = [sql for sql in sqls if sql.startswith('WITH "matches" AS (')]
     counts = [sql for sql in sqls if sql.startswith("SELECT COUNT(*)")]
     page = [
-        sql for sql in sqls if sql.startswith('SELECT "members_member"."id"') and " IN (SELECT " in sql
+        sql
+        for sql in sqls
+        if sql.startswith('SELECT "members_member"."id"') and " IN (SELECT " in sql
     ]
     # A search in name order first reads its matches (from the start, the first cap + 1),
     # counted and sorted; that count is kept whatever follows: they are never counted again.
