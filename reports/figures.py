@@ -696,6 +696,7 @@ def _breakdown_counts() -> dict:
 
 
 def _age_band(years: int) -> str:
+    """The ``AGE_BANDS`` key of an age in whole years."""
     for key, low, high in AGE_BANDS:
         if (low is None or years >= low) and (high is None or years <= high):
             return key
@@ -724,6 +725,8 @@ def admission_breakdown(
         ("breakdown", *shape),
         lambda **v: (
             _admissions(spans=unit.spans_tree, **v)
+            # Whole years at the decision: the yyyymmdd difference / 10,000 (integer division;
+            # the difference is never negative, so it rounds down).
             .annotate(
                 years=(DayNumber("effective_date") - DayNumber("member__date_of_birth")) / 10_000
             )

@@ -124,10 +124,9 @@ class CappedPaginator(Paginator):
         them: the matches (``sort_all``: all of them, as a search anywhere in the name is
         sorted however many match; otherwise the first cap + 1, in no order, as ``_counted``
         reads them) counted and sorted (``Bytewise``), the page sliced from them. The count
-        is kept; the page is returned when it is right: when the sorted
-        matches hold it (all the matches, or no more than the cap of them) and its number is
-        one of the list's. Otherwise None: the list reads its page as before, with the count
-        already known.
+        is kept; the page is returned when it is right: when the sorted matches hold it (all
+        the matches, or no more than the cap of them) and its number is one of the list's.
+        Otherwise None: the list reads its page as before, with the count already known.
 
         One query instead of two: the count and the sorted page each read every match (a
         province's 67,000 "nguyen thi" index entries to keep its 2,500; for a search anywhere,
