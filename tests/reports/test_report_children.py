@@ -3,10 +3,12 @@ by category, the admissions and removals by year, and the records behind each fi
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -156,6 +158,20 @@ def test_children_figures_take_three_queries_however_many_children(
         assert children_figures(story.cell_a, *PERIOD) == []
 
 
+def test_the_childrens_counts_name_the_children_read_before_them(story):
+    # The children's flows and rolls take their ids as values, not a subquery on the links:
+    # PostgreSQL then plans for the size of their subtrees.
+    with CaptureQueriesContext(connection) as ctx:
+        children = children_figures(story.gc, *PERIOD)
+    links, *counts = (q["sql"] for q in ctx.captured_queries)
+    assert "branches_unitparent" in links
+    assert len(counts) == 2
+    for sql in counts:
+        assert "branches_unitparent" not in sql
+        (ids,) = re.findall(r'"ancestor_id" IN \(([-\d, ]+)\)', sql)
+        assert sorted(int(pk) for pk in ids.split(",")) == sorted(f.unit.pk for f in children)
+
+
 def test_the_breakdown_of_the_admitted(tree, directive28, django_assert_num_queries):
     admit(
         tree.cell_a,
@@ -209,6 +225,31 @@ def test_the_breakdown_of_the_admitted(tree, directive28, django_assert_num_quer
     assert admission_breakdown(tree.gc, *PERIOD).grassroots_admitting == 1
     assert admission_breakdown(tree.root, *PERIOD, directive28).total == 1
     assert set(b.occupation) == set(choices.OccupationGroup.values)
+
+
+def test_grassroots_organizations_admitting_are_counted_where_they_were_that_day(tree):
+    ward = unit_create(
+        code="phuong-moi",
+        name="Đảng ủy phường mới",
+        kind=Unit.Kind.ABOVE_GRASSROOTS,
+        founded_on=d("2020-01-01"),
+        parent=tree.root,
+    )
+    admit(tree.gcell, d("2022-03-01"))  # under the district alone
+    unit_move(unit=tree.gcell, new_parent=ward, on=d("2022-07-01"))
+
+    def admitting(unit, start, end):
+        return admission_breakdown(unit, d(start), d(end)).grassroots_admitting
+
+    # Under the ward since July, but it admitted only before: not the ward's.
+    assert admitting(ward, "2022-01-01", "2022-12-31") == 0
+    assert admitting(tree.root, "2022-01-01", "2022-12-31") == 1
+    admit(tree.gcell, d("2022-09-01"))
+    assert admitting(ward, "2022-01-01", "2022-12-31") == 1
+    assert admitting(ward, "2022-01-01", "2022-06-30") == 0
+    assert admitting(tree.root, "2022-01-01", "2022-06-30") == 1
+    # Under the district all year (through the ward since July): one organization, counted once.
+    assert admitting(tree.root, "2022-01-01", "2022-12-31") == 1
 
 
 def test_the_records_behind_each_category_of_the_admitted(tree):
