@@ -125,6 +125,10 @@ def wait_until_session_ended(pid: int, seconds: float = 10) -> None:
     deadline = time.monotonic() + seconds
     with connection.cursor() as cursor:
         while time.monotonic() < deadline:
+            # The test runs in one transaction, and PostgreSQL keeps the sessions it first read
+            # in a transaction until it ends: drop that snapshot, or a session still there at
+            # the first look stays there for good.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
             cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid])
             if cursor.fetchone()[0] == 0:
                 return
