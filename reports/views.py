@@ -10,6 +10,7 @@ come from ``reports.exports``; each format only renders them. Every view reads i
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Iterable
 
@@ -61,8 +62,10 @@ def _attach_urls(tables: list[Table], period: Period, cells: Iterable[Cell] = ()
     """Give the page's figures their links (each to its records, when it is not 0) and each
     child its own report's."""
     query = urlencode(period.query())
-    # A few units, a hundred links or more: each unit's paths reversed once.
+    # A few units and a few dozen figures, a hundred links or more: each unit's paths
+    # reversed once, each figure's query (the same for every child) encoded once.
     path = functools.cache(lambda view, code: reverse(view, args=[code]))
+    records_query = functools.cache(lambda link: urlencode(link.query()))
     figures = list(cells)
     for table in tables:
         for row in table.all_rows():
@@ -72,7 +75,8 @@ def _attach_urls(tables: list[Table], period: Period, cells: Iterable[Cell] = ()
     for cell in figures:
         if cell.link is not None and cell.value:
             link = cell.link
-            cell.url = f"{path('reports:records', link.unit_code)}?{urlencode(link.query())}"
+            anywhere = dataclasses.replace(link, unit_code="")  # the query leaves out the unit
+            cell.url = f"{path('reports:records', link.unit_code)}?{records_query(anywhere)}"
 
 
 def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
