@@ -477,7 +477,7 @@ def _unit_row(*, unit_id, end) -> QuerySet[Unit]:
     )
     under = (
         UnitAncestry.objects.valid_on(end)
-        .filter(ancestor=unit_id, unit__kind__in=Unit.GRASSROOTS_KINDS)
+        .filter(ancestor=unit_id, unit_kind__in=Unit.GRASSROOTS_KINDS)
         .exclude(unit=unit_id)
         .order_by()
         .annotate(n=_Count("pk"))
@@ -516,7 +516,7 @@ def children_figures(
         raise ValueError("end before start")
     grassroots = (
         UnitAncestry.objects.valid_on(end)
-        .filter(ancestor=OuterRef("unit"), unit__kind__in=Unit.GRASSROOTS_KINDS)
+        .filter(ancestor=OuterRef("unit"), unit_kind__in=Unit.GRASSROOTS_KINDS)
         .exclude(unit=OuterRef("unit"))
         .values("ancestor")
         .annotate(n=Count("pk"))
