@@ -32,6 +32,11 @@ TITLE = Font(bold=True, size=13)
 HEAD_FILL = PatternFill("solid", fgColor="F5F2EA")
 WRAP = Alignment(wrap_text=True, vertical="top")
 RED = Font(bold=True, color="A50E0E")
+# A list of records in the report's workbook stops after this many rows, with a note. Excel
+# holds 1,048,576 rows a sheet, and a whole country's lists (600,000 admissions in three
+# years) would take minutes to write, longer than a request may run. The records page of
+# each figure lists them all, a page at a time.
+SHEET_RECORDS_MAX = 50_000
 
 
 class WorkbookWriter:
@@ -123,12 +128,28 @@ class WorkbookWriter:
             sheet.append([None, self.cell(sheet, text, font=BOLD if ok else RED)])
         return sheet
 
-    def records_sheet(self, title: str, columns: Iterable[Column], rows: Iterable[RecordRow]):
-        """One row per record under a frozen head row."""
+    def records_sheet(
+        self,
+        title: str,
+        columns: Iterable[Column],
+        rows: Iterable[RecordRow],
+        *,
+        limit: int | None = None,
+    ):
+        """One row per record under a frozen head row; with ``limit``, at most that many, and
+        then, if ``rows`` has more, a note that says so."""
         columns = list(columns)
         sheet = self.sheet(title, [c.width for c in columns], freeze="A2")
         sheet.append([self.cell(sheet, str(c.label), font=BOLD, fill=HEAD_FILL) for c in columns])
-        for row in rows:
+        for count, row in enumerate(rows):
+            if count == limit:
+                note = _(
+                    "Danh sách chỉ ghi %(count)s bản ghi đầu tiên (theo ngày hiệu lực). Xem "
+                    "đầy đủ trên trang danh sách bản ghi của số liệu này, hoặc xuất báo cáo "
+                    "của từng đơn vị trực thuộc."
+                ) % {"count": exports.display(limit)}
+                sheet.append([None, self.cell(sheet, note, font=RED)])
+                break
             sheet.append([self.cell(sheet, value) for value in row.values])
         return sheet
 
@@ -164,9 +185,12 @@ def unit_report_xlsx(report: exports.UnitReport) -> bytes:
     for figure, title in exports.RECORD_SHEETS:
         events = exports.record_events(
             report.unit, report.start, report.end, report.directive, figure
-        )
+        )[: SHEET_RECORDS_MAX + 1]  # one more, to know whether the list goes on
         writer.records_sheet(
-            str(title), exports.EVENT_COLUMNS, exports.event_records(events.iterator(2000))
+            str(title),
+            exports.EVENT_COLUMNS,
+            exports.event_records(events.iterator(2000)),
+            limit=SHEET_RECORDS_MAX,
         )
     return writer.save()
 

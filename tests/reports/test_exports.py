@@ -159,6 +159,33 @@ def test_the_workbook_is_written_in_write_only_mode():
     assert book["Nhiều"].max_row == 5001
 
 
+@pytest.mark.parametrize("limit", [len(TRICKY_NAMES), len(TRICKY_NAMES) + 1])
+def test_a_list_of_records_stops_at_the_limit_with_a_note(tricky, monkeypatch, limit):
+    # The tricky fixture admits len(TRICKY_NAMES) + 1 members under the directive.
+    admitted = len(TRICKY_NAMES) + 1
+    monkeypatch.setattr(xlsx, "SHEET_RECORDS_MAX", limit)
+    report = exports.build_unit_report(tricky.tree.gc, START, END, tricky.directive)
+    book = workbook(xlsx.unit_report_xlsx(report))
+    rows = [[c.value for c in row] for row in book["Kết nạp"].iter_rows(min_row=2)]
+    everything = list(
+        exports.event_records(
+            exports.record_events(tricky.tree.gc, START, END, tricky.directive, "admitted")
+        )
+    )
+    assert len(everything) == admitted
+    listed = [row[1] for row in rows if isinstance(row[0], int)]
+    assert listed == [record.values[1] for record in everything[:limit]]  # the first, in order
+    notes = [row[1] for row in rows if row[0] is None]
+    if limit < admitted:
+        assert notes == [
+            f"Danh sách chỉ ghi {limit} bản ghi đầu tiên (theo ngày hiệu lực). Xem đầy đủ trên "
+            "trang danh sách bản ghi của số liệu này, hoặc xuất báo cáo của từng đơn vị trực "
+            "thuộc."
+        ]
+    else:
+        assert notes == []  # all of them fit: no note
+
+
 def test_the_pdf_has_the_letterhead_the_title_and_serif_fonts(cast, tmp_path):
     report = exports.build_unit_report(cast.tree.root, START, END, cast.directive)
     path = tmp_path / "report.pdf"
