@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from .models import Member
+from branches.models import Unit
+
+from .models import Member, RosterExport
 
 
 def may_edit_member(user, member: Member) -> bool:
@@ -34,6 +36,21 @@ def get_roster_import(user, pk: int):
     if not user.is_superuser:
         imports = imports.filter(created_by=user)
     found = imports.filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def get_roster_export(user, pk: int, *, with_content: bool = False):
+    """A roster export as the user who asked for it may see it: 404 for anyone else, and for
+    them too once the unit is no longer in their scope (the file holds its records). The
+    workbook's bytes are read only for the download (``with_content``)."""
+    exports = RosterExport.objects.select_related("unit").filter(pk=pk, created_by=user)
+    if not user.is_superuser:
+        exports = exports.filter(unit_id__in=Unit.objects.ids_visible_to(user))
+    if not with_content:
+        exports = exports.defer("content")
+    found = exports.first()
     if found is None:
         raise Http404
     return found

@@ -16,7 +16,16 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from branches.admin import PartialSaveAdmin, ReadOnlyAdmin, ReadOnlyInline, shown
 
-from .models import Directive, Event, Member, Membership, RecordView, RosterImport, RosterImportRow
+from .models import (
+    Directive,
+    Event,
+    Member,
+    Membership,
+    RecordView,
+    RosterExport,
+    RosterImport,
+    RosterImportRow,
+)
 from .text import fold
 
 
@@ -302,6 +311,33 @@ class RosterImportAdmin(ReadOnlyAdmin):
     ]
     readonly_fields = fields
     inlines = [RosterImportRowInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content")
+
+
+@admin.register(RosterExport)
+class RosterExportAdmin(ReadOnlyAdmin):
+    """Rosters exported in the background, for the administrator to see who exported what:
+    read-only (the staff download their own from /members/exports/<id>/)."""
+
+    list_display = ["unit", "current_only", "created_by", "created_at", "status", "size"]
+    list_select_related = ["unit", "created_by"]
+    list_filter = ["status", "created_at"]
+    date_hierarchy = "created_at"
+    fields = [
+        "unit",
+        "current_only",
+        "created_by",
+        "created_at",
+        "status",
+        "started_at",
+        "finished_at",
+        "file_name",
+        "size",
+        "error",
+    ]
+    readonly_fields = fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("content")

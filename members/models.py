@@ -825,3 +825,84 @@ class RosterImportRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_sheet_display()}!{self.number}"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Chờ chuẩn bị")
+    BUILDING = "building", _("Đang chuẩn bị")
+    READY = "ready", _("Sẵn sàng")
+    FAILED = "failed", _("Lỗi")
+
+
+class RosterExport(models.Model):
+    """A unit's roster workbook prepared in the background, for a unit too large to export
+    within a request (over ``settings.ROSTER_EXPORT_INLINE_MAX`` records: a province's
+    196,000 take minutes, the web server's timeout is 30 s).
+
+    The workbook is kept in the database (``content``), so that any worker can write it and
+    any app server hand it out; only the person who asked for it may download it. A user's
+    exports older than ``KEPT_FOR`` are deleted when they ask for a new one. The workflow
+    lives in ``members.roster.exporting``; this model only records where an export stands.
+    """
+
+    Status = ExportStatus
+
+    # Statuses in which a worker is (or is about to be) busy with the export. A worker that
+    # dies leaves it BUILDING for good: the page shows since when, and the user asks again.
+    BUSY_STATUSES = (Status.QUEUED, Status.BUILDING)
+    KEPT_FOR = datetime.timedelta(days=7)
+
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("đơn vị"), on_delete=models.PROTECT, related_name="+"
+    )
+    current_only = models.BooleanField(_("chỉ đảng viên hiện có"), default=False)
+    # The export holds what this user may see (their scope when it is built), and only they
+    # may download it: their exports go with them.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người yêu cầu"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("yêu cầu lúc"), auto_now_add=True)
+    status = models.CharField(
+        _("trạng thái"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    started_at = models.DateTimeField(_("bắt đầu chuẩn bị lúc"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("xong lúc"), null=True, blank=True)
+    content = models.BinaryField(_("nội dung tệp"), null=True, editable=False)
+    file_name = models.CharField(_("tên tệp"), max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(_("dung lượng (byte)"), null=True, blank=True)
+    # What the user is told when the export failed (the details are in the worker's log).
+    error = models.TextField(_("lỗi"), blank=True)
+
+    class Meta:
+        verbose_name = _("tệp xuất danh sách")
+        verbose_name_plural = _("tệp xuất danh sách")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ExportStatus.values), name="rosterexport_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(content__isnull=True) | Q(status=ExportStatus.READY),
+                name="rosterexport_content_only_ready",
+            ),
+        ]
+        indexes = [
+            # A user's exports by age: the old ones deleted at each new request, the unit's
+            # latest on the export page.
+            models.Index(fields=["created_by", "created_at"], name="rosterexport_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} ({self.created_at:%d/%m/%Y %H:%M})"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("members:roster_export_detail", args=[self.pk])
+
+    @property
+    def is_busy(self) -> bool:
+        return self.status in self.BUSY_STATUSES

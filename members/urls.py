@@ -28,4 +28,7 @@ urlpatterns = [
     path("imports/<int:pk>/recheck/", views.roster_import_recheck, name="roster_import_recheck"),
     path("imports/<int:pk>/discard/", views.roster_import_discard, name="roster_import_discard"),
     path("export/<slug:code>.xlsx", views.roster_export, name="roster_export"),
+    path("export/<slug:code>/prepare/", views.roster_export_request, name="roster_export_request"),
+    path("exports/<int:pk>/", views.roster_export_detail, name="roster_export_detail"),
+    path("exports/<int:pk>/file", views.roster_export_file, name="roster_export_file"),
 ]

@@ -99,6 +99,11 @@ TASK_BACKENDS = {
 }
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[os.environ.get("DJANGO_TASKS", "database")]}}
 
+# A roster export (/members/export/<code>.xlsx) of at most this many records is written within
+# the request (20,000 take ~20 s, under gunicorn's 30 s timeout); a larger one is prepared by the
+# worker and downloaded from its page.
+ROSTER_EXPORT_INLINE_MAX = int(os.environ.get("ROSTER_EXPORT_INLINE_MAX", "20000"))
+
 # SQLite is the embedded default; PostgreSQL is selected with DATABASE_URL
 # (e.g. postgres://user:pass@127.0.0.1:5432/thotnot).
 conn_max_age = int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))

@@ -3,7 +3,8 @@
 - ``columns``: the workbook's shape (two sheets, "Đảng viên" and "Sự kiện") and how a cell
   is read;
 - ``workbook``: the empty template and the export in the same shape;
-- ``importing``: stage an uploaded file, check it (nothing written), commit it (all or nothing).
+- ``importing``: stage an uploaded file, check it (nothing written), commit it (all or nothing);
+- ``exporting``: a unit's export, within the request or (a large unit) in the background.
 
 The staff's upload pages (``members.views.imports``), the background tasks
 (``members.tasks``) and the commands (``import_roster``, ``export_roster``) all go through
@@ -11,6 +12,14 @@ the functions named here.
 """
 
 from .columns import EVENT_COLUMNS, EVENTS_SHEET, GUIDE_SHEET, MEMBER_COLUMNS, MEMBERS_SHEET
+from .exporting import (
+    build_export,
+    export_file_name,
+    export_members,
+    fits_inline,
+    request_export,
+    write_export,
+)
 from .importing import (
     MAX_BYTES,
     MAX_ROWS,
@@ -37,17 +46,23 @@ __all__ = [
     "MEMBERS_SHEET",
     "MEMBER_COLUMNS",
     "RosterError",
+    "build_export",
     "check",
     "commit",
     "create_import",
     "decide_duplicates",
     "error_messages",
+    "export_file_name",
+    "export_members",
     "export_roster",
+    "fits_inline",
     "import_file",
     "interrupted",
     "is_interrupted",
+    "request_export",
     "roster_rows",
     "stage",
     "summarize",
     "template_workbook",
+    "write_export",
 ]

@@ -16,6 +16,9 @@ from .entry import (
 )
 from .imports import (
     roster_export,
+    roster_export_detail,
+    roster_export_file,
+    roster_export_request,
     roster_import_confirm,
     roster_import_decide,
     roster_import_detail,
@@ -41,6 +44,9 @@ __all__ = [
     "member_transfer_in",
     "recognition_due",
     "roster_export",
+    "roster_export_detail",
+    "roster_export_file",
+    "roster_export_request",
     "roster_import_confirm",
     "roster_import_decide",
     "roster_import_detail",

@@ -6,18 +6,22 @@ preview (rows to create, update, leave unchanged, events, likely duplicates, eve
 sheet, row and column), the user decides each likely duplicate and confirms; the commit is
 queued and written all or nothing. Board and grassroots-office staff only, each seeing their
 own uploads; what a file may touch is limited to their units by the check itself.
+
+The export of a unit is the workbook itself for a small unit; a large one is prepared in the
+background (``members.roster.exporting``) and downloaded from its own page by whoever asked.
 """
 
 from __future__ import annotations
 
 import io
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,12 +29,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from branches.access import get_unit
-from branches.models import Unit
 
 from .. import roster, tasks
-from ..access import get_roster_import
+from ..access import get_roster_export, get_roster_import
 from ..forms import RosterUploadForm
-from ..models import Member, RosterImport, RosterImportRow
+from ..models import RosterExport, RosterImport, RosterImportRow
 from ..roster.columns import EventAction, decode, from_json
 from .entry import _require_editor
 
@@ -66,9 +69,9 @@ LISTS = {
 }
 
 
-def _queue(task, ri: RosterImport) -> None:
+def _queue(task, job: RosterImport | RosterExport) -> None:
     """Enqueue once this request's writes are committed (the worker must see them)."""
-    transaction.on_commit(lambda: task.enqueue(ri.pk))
+    transaction.on_commit(lambda: task.enqueue(job.pk))
 
 
 @login_required
@@ -301,15 +304,65 @@ def roster_template(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def roster_export(request: HttpRequest, code: str) -> HttpResponse:
-    """The records kept in a unit's subtree (within the user's scope), in the import's shape."""
+    """The records kept in a unit's subtree (within the user's scope), in the import's shape:
+    the workbook itself when they are at most ``ROSTER_EXPORT_INLINE_MAX``; else a page that
+    offers to prepare it in the background (this page writes nothing)."""
     _require_editor(request.user)
     unit = get_unit(request.user, code)
-    members = Member.objects.visible_to(request.user).filter(
-        record_unit__in=Unit.objects.under(unit)
+    current_only = bool(request.GET.get("current"))
+    members = roster.export_members(unit=unit, user=request.user, current_only=current_only)
+    if roster.fits_inline(members):
+        out = io.BytesIO()
+        roster.write_export(members, out)
+        return _xlsx(out.getvalue(), roster.export_file_name(unit, timezone.localdate()))
+    recent = RosterExport.objects.filter(
+        created_by=request.user,
+        unit=unit,
+        current_only=current_only,
+        created_at__gte=timezone.now() - RosterExport.KEPT_FOR,
+    ).defer("content")[:5]
+    return render(
+        request,
+        "members/exports/export_large.html",
+        {
+            "unit": unit,
+            "current_only": current_only,
+            "limit": settings.ROSTER_EXPORT_INLINE_MAX,
+            "recent": recent,
+        },
     )
-    if request.GET.get("current"):
-        members = members.active()
-    out = io.BytesIO()
-    roster.export_roster(members.vietnamese_order(), out)
-    stamp = timezone.localdate().strftime("%Y%m%d")
-    return _xlsx(out.getvalue(), f"danh-sach-{unit.code}-{stamp}.xlsx")
+
+
+@login_required
+@require_POST
+def roster_export_request(request: HttpRequest, code: str) -> HttpResponse:
+    """Prepare a unit's export in the background (the export page's button for a large unit);
+    the user is sent to the export's page, which shows when it is ready."""
+    _require_editor(request.user)
+    unit = get_unit(request.user, code)
+    with transaction.atomic():
+        export = roster.request_export(
+            unit=unit, user=request.user, current_only=bool(request.POST.get("current"))
+        )
+        _queue(tasks.build_roster_export, export)
+    return redirect(export)
+
+
+@login_required
+@require_safe
+def roster_export_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Where a background export stands; once ready, its download link."""
+    _require_editor(request.user)
+    export = get_roster_export(request.user, pk)
+    return render(request, "members/exports/export_detail.html", {"export": export})
+
+
+@login_required
+@require_safe
+def roster_export_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """A ready export's workbook, as the inline export would have sent it."""
+    _require_editor(request.user)
+    export = get_roster_export(request.user, pk, with_content=True)
+    if export.status != RosterExport.Status.READY:
+        raise Http404
+    return _xlsx(bytes(export.content), export.file_name)

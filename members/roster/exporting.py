@@ -1,0 +1,104 @@
+"""Exporting a unit's roster: inline for a small unit, in the background for a large one.
+
+The export page (``members.views.imports.roster_export``) writes the workbook within the
+request when the unit keeps at most ``settings.ROSTER_EXPORT_INLINE_MAX`` records; above that
+it offers to prepare the file in the background (a province's 196,000 members take minutes,
+the web server's timeout is 30 s):
+
+1. ``request_export`` records a ``RosterExport`` (queued) for the user, and deletes their
+   exports older than ``RosterExport.KEPT_FOR``; the view queues ``build_export`` once the
+   request's transaction is committed (``members.tasks``).
+2. ``build_export`` reads the same members the inline export would (``export_members``, over
+   the requester's scope as it is when the worker runs), writes the workbook and stores it on
+   the export. Any error leaves the export FAILED with a short message (details in the log).
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from branches.models import Unit
+
+from ..models import Member, MemberQuerySet, RosterExport
+from .workbook import export_roster
+
+logger = logging.getLogger(__name__)
+
+Status = RosterExport.Status
+
+# Stored untranslated (the worker does not know the user's language) and translated where it
+# is shown.
+FAILED_MESSAGE = gettext_noop(
+    "Có lỗi hệ thống khi chuẩn bị tệp. Hãy yêu cầu lại; nếu lỗi lặp lại, báo quản trị hệ thống."
+)
+
+
+def export_members(*, unit: Unit, user, current_only: bool) -> MemberQuerySet:
+    """The records kept in ``unit``'s subtree that ``user`` may see (only current members with
+    ``current_only``), unordered: what both the inline and the background export hold."""
+    members = Member.objects.visible_to(user).filter(record_unit__in=Unit.objects.under(unit))
+    return members.active() if current_only else members
+
+
+def fits_inline(members: MemberQuerySet) -> bool:
+    """Whether ``members`` are few enough to export within a request. Counts at most one past
+    the limit (never the whole province)."""
+    limit = settings.ROSTER_EXPORT_INLINE_MAX
+    return members.order_by().values("pk")[: limit + 1].count() <= limit
+
+
+def export_file_name(unit: Unit, day: datetime.date) -> str:
+    return f"danh-sach-{unit.code}-{day:%Y%m%d}.xlsx"
+
+
+def write_export(members: MemberQuerySet, out) -> int:
+    """Write ``members`` (in Vietnamese name order) and their events to ``out``."""
+    return export_roster(members.vietnamese_order(), out)
+
+
+def request_export(*, unit: Unit, user, current_only: bool) -> RosterExport:
+    """A new export of ``unit`` for ``user``, queued; their exports older than
+    ``RosterExport.KEPT_FOR`` are deleted (one query). The caller queues ``build_export``."""
+    with transaction.atomic():
+        RosterExport.objects.filter(
+            created_by=user, created_at__lt=timezone.now() - RosterExport.KEPT_FOR
+        ).delete()
+        return RosterExport.objects.create(unit=unit, current_only=current_only, created_by=user)
+
+
+def build_export(export: RosterExport) -> RosterExport:
+    """Write the workbook of ``export`` and store it: the export ends READY, or FAILED with a
+    message for the user (the error itself is logged). An export no longer QUEUED (another
+    worker took it up) is left alone."""
+    started = timezone.now()
+    taken = RosterExport.objects.filter(pk=export.pk, status=Status.QUEUED).update(
+        status=Status.BUILDING, started_at=started
+    )
+    if not taken:
+        return export
+    export.status, export.started_at = Status.BUILDING, started
+    try:
+        members = export_members(
+            unit=export.unit, user=export.created_by, current_only=export.current_only
+        )
+        out = io.BytesIO()
+        write_export(members, out)
+        content = out.getvalue()
+    except Exception:
+        logger.exception("roster export %s failed", export.pk)
+        export.status, export.finished_at = Status.FAILED, timezone.now()
+        export.error = FAILED_MESSAGE
+        export.save(update_fields=["status", "finished_at", "error"])
+        return export
+    export.content, export.size = content, len(content)
+    export.file_name = export_file_name(export.unit, timezone.localdate(export.started_at))
+    export.status, export.finished_at = Status.READY, timezone.now()
+    export.save(update_fields=["content", "size", "file_name", "status", "finished_at"])
+    return export

@@ -1,0 +1,274 @@
+"""A large unit's roster export, prepared in the background (members.roster.exporting): the
+export page's choice between the workbook and the offer, the request, the task, the export's
+page and download; who may use them, and the queries the page costs.
+
+Background tasks run at once in the tests (tests/conftest.py). The cast's ward (``gc``) keeps
+two records (members a and b); ``ROSTER_EXPORT_INLINE_MAX = 1`` makes it a large unit.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+
+import pytest
+import time_machine
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from members import roster, tasks
+from members.models import RosterExport
+
+pytestmark = pytest.mark.django_db
+
+Status = RosterExport.Status
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+NOW = datetime.datetime(2026, 3, 10, 2, 0, tzinfo=datetime.UTC)  # 09:00 in Vietnam
+
+
+@pytest.fixture
+def send(django_capture_on_commit_callbacks):
+    """POST as the browser does: the tasks it queues run once its transaction commits."""
+
+    def send(client, url, data=None):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(url, data or {})
+
+    return send
+
+
+@pytest.fixture
+def large(settings):
+    settings.ROSTER_EXPORT_INLINE_MAX = 1
+
+
+@pytest.fixture
+def office(cast, client):
+    client.force_login(cast.users.office)
+    return client
+
+
+def export_url(unit) -> str:
+    return reverse("members:roster_export", args=[unit.code])
+
+
+def request_url(unit) -> str:
+    return reverse("members:roster_export_request", args=[unit.code])
+
+
+def file_url(export: RosterExport) -> str:
+    return reverse("members:roster_export_file", args=[export.pk])
+
+
+def sheets(content: bytes) -> dict[str, list[tuple]]:
+    wb = load_workbook(io.BytesIO(content), read_only=True)
+    return {
+        name: list(wb[name].iter_rows(values_only=True))
+        for name in (roster.MEMBERS_SHEET, roster.EVENTS_SHEET)
+    }
+
+
+def names(content: bytes) -> list[str]:
+    return sorted(row[1] for row in sheets(content)[roster.MEMBERS_SHEET][1:])
+
+
+# --- the export page: the workbook, or the offer ------------------------------------------------
+
+
+def test_a_unit_within_the_limit_still_gets_the_workbook_inline(cast, office, settings):
+    settings.ROSTER_EXPORT_INLINE_MAX = 2  # the ward's two records: not over the limit
+    with time_machine.travel(NOW, tick=False):
+        response = office.get(export_url(cast.tree.gc))
+    assert response.status_code == 200
+    assert response["Content-Type"] == XLSX
+    assert response["Content-Disposition"] == (
+        'attachment; filename="danh-sach-phuong-thot-not-20260310.xlsx"'
+    )
+    assert names(response.content) == sorted([cast.members.a.full_name, cast.members.b.full_name])
+    assert not RosterExport.objects.exists()
+
+
+def test_over_the_limit_the_page_offers_the_background_and_writes_nothing(
+    cast, office, large, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as queued:
+        response = office.get(export_url(cast.tree.gc))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    page = response.content.decode()
+    assert "Đơn vị có hơn 1 hồ sơ" in page
+    assert f'action="{request_url(cast.tree.gc)}"' in page
+    assert "Chuẩn bị tệp" in page
+    assert not RosterExport.objects.exists()
+    assert queued == []
+
+
+def test_the_current_option_is_carried_to_the_request(cast, office, large, send):
+    page = office.get(export_url(cast.tree.gc) + "?current=1").content.decode()
+    assert '<input type="hidden" name="current" value="1">' in page
+    send(office, request_url(cast.tree.gc), {"current": "1"})
+    assert RosterExport.objects.get().current_only is True
+
+
+# --- the request, the task, the page and the download -------------------------------------------
+
+
+def test_the_request_prepares_the_workbook_of_the_inline_export(
+    cast, office, large, send, settings
+):
+    with time_machine.travel(NOW, tick=False):
+        response = send(office, request_url(cast.tree.gc))
+    export = RosterExport.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == export.get_absolute_url()
+    assert (export.status, export.created_by, export.unit) == (
+        Status.READY,
+        cast.users.office,
+        cast.tree.gc,
+    )
+
+    page = office.get(export.get_absolute_url()).content.decode()
+    assert "Sẵn sàng" in page
+    assert f'href="{file_url(export)}"' in page
+    assert 'http-equiv="refresh"' not in page
+
+    download = office.get(file_url(export))
+    assert download.status_code == 200
+    assert download["Content-Type"] == XLSX
+    assert download["Content-Disposition"] == (
+        'attachment; filename="danh-sach-phuong-thot-not-20260310.xlsx"'
+    )
+    settings.ROSTER_EXPORT_INLINE_MAX = 20_000
+    inline = office.get(export_url(cast.tree.gc))
+    assert inline["Content-Type"] == XLSX
+    assert sheets(download.content) == sheets(inline.content)
+    assert len(sheets(download.content)[roster.MEMBERS_SHEET]) == 3  # header, a and b
+
+
+def test_a_queued_export_page_refreshes_itself_and_has_no_file(cast, office, large):
+    office.post(request_url(cast.tree.gc))  # the task is queued at the commit, never run here
+    export = RosterExport.objects.get()
+    assert export.status == Status.QUEUED
+    page = office.get(export.get_absolute_url()).content.decode()
+    assert 'http-equiv="refresh"' in page
+    assert "Tệp đang chờ được chuẩn bị" in page
+    assert office.get(file_url(export)).status_code == 404
+
+
+def test_a_building_export_shows_since_when_and_may_be_asked_again(cast, office, large, send):
+    office.post(request_url(cast.tree.gc))
+    export = RosterExport.objects.get()
+    RosterExport.objects.filter(pk=export.pk).update(status=Status.BUILDING, started_at=NOW)
+    page = office.get(export.get_absolute_url()).content.decode()
+    assert 'http-equiv="refresh"' in page
+    assert "bắt đầu lúc 10/03/2026 09:00" in page
+    assert f'action="{request_url(cast.tree.gc)}"' in page
+    send(office, request_url(cast.tree.gc))
+    assert RosterExport.objects.filter(status=Status.READY).count() == 1
+
+
+def test_a_failure_marks_the_export_failed_and_the_page_says_so(
+    cast, office, large, send, monkeypatch
+):
+    def broken(queryset, out):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("members.roster.exporting.export_roster", broken)
+    send(office, request_url(cast.tree.gc))
+    export = RosterExport.objects.get()
+    assert export.status == Status.FAILED
+    assert export.content is None
+    assert export.error == roster.exporting.FAILED_MESSAGE
+    page = office.get(export.get_absolute_url()).content.decode()
+    assert "Có lỗi hệ thống khi chuẩn bị tệp" in page
+    assert "Yêu cầu lại" in page
+    assert office.get(file_url(export)).status_code == 404
+
+
+def test_the_task_exports_what_the_requester_may_see(cast):
+    # The secretary sees only cell_b: an export of the whole ward asked in their name (as if
+    # their scope had shrunk since the request) holds only cell_b's records.
+    export = RosterExport.objects.create(unit=cast.tree.gc, created_by=cast.users.secretary)
+    tasks.build_roster_export.enqueue(export.pk)
+    export.refresh_from_db()
+    assert export.status == Status.READY
+    assert names(bytes(export.content)) == [cast.members.b.full_name]
+
+
+def test_a_users_old_exports_are_deleted_when_they_ask_again_others_are_kept(
+    cast, office, large, send, client
+):
+    def ask(user, when):
+        client.force_login(user)
+        with time_machine.travel(when, tick=False):
+            send(client, request_url(cast.tree.gc))
+        return RosterExport.objects.latest("pk")
+
+    old_mine = ask(cast.users.office, NOW)
+    recent_mine = ask(cast.users.office, NOW + datetime.timedelta(days=2))
+    old_theirs = ask(cast.users.board, NOW)
+    new_mine = ask(cast.users.office, NOW + datetime.timedelta(days=8))
+
+    kept = set(RosterExport.objects.values_list("pk", flat=True))
+    assert kept == {recent_mine.pk, old_theirs.pk, new_mine.pk}
+    assert old_mine.pk not in kept
+
+
+# --- who may ------------------------------------------------------------------------------------
+
+
+def test_someone_elses_export_is_404(cast, office, large, send, client):
+    send(office, request_url(cast.tree.gc))
+    export = RosterExport.objects.get()
+    client.force_login(cast.users.board)  # an editor whose scope covers the ward
+    assert client.get(export.get_absolute_url()).status_code == 404
+    assert client.get(file_url(export)).status_code == 404
+
+
+def test_a_unit_outside_the_scope_is_404_and_nothing_is_asked(cast, client, large, send):
+    client.force_login(cast.users.other_office)
+    assert send(client, request_url(cast.tree.gc)).status_code == 404
+    assert not RosterExport.objects.exists()
+
+
+def test_readers_get_403(cast, client, large, send):
+    client.force_login(cast.users.secretary)
+    assert send(client, request_url(cast.tree.cell_b)).status_code == 403
+    assert not RosterExport.objects.exists()
+
+
+def test_the_request_refuses_get_with_405(cast, office):
+    assert office.get(request_url(cast.tree.gc)).status_code == 405
+
+
+def test_the_file_is_404_once_the_unit_left_the_users_scope(cast, office, large, send):
+    send(office, request_url(cast.tree.gc))
+    export = RosterExport.objects.get()
+    cast.users.office.party_roles.update(unit=cast.other)
+    assert office.get(file_url(export)).status_code == 404
+
+
+# --- queries and the database's rules -----------------------------------------------------------
+
+
+def test_the_export_page_query_count_is_pinned(
+    cast, office, large, send, django_assert_num_queries
+):
+    send(office, request_url(cast.tree.gc))
+    export = RosterExport.objects.get()
+    # session, user, the user's roles (editor? and the menu), the export with its unit
+    with django_assert_num_queries(4):
+        assert office.get(export.get_absolute_url()).status_code == 200
+
+
+def test_the_database_refuses_a_status_that_does_not_exist(cast):
+    export = RosterExport.objects.create(unit=cast.tree.gc, created_by=cast.users.office)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RosterExport.objects.filter(pk=export.pk).update(status="lost")
+
+
+def test_the_database_refuses_a_file_on_an_export_not_ready(cast):
+    export = RosterExport.objects.create(unit=cast.tree.gc, created_by=cast.users.office)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RosterExport.objects.filter(pk=export.pk).update(content=b"PK..")
