@@ -837,7 +837,7 @@ class ExportStatus(models.TextChoices):
 class RosterExport(models.Model):
     """A unit's roster workbook prepared in the background, for a unit too large to export
     within a request (over ``settings.ROSTER_EXPORT_INLINE_MAX`` records: a province's
-    196,000 take minutes, the web server's timeout is 30 s).
+    196,000 take minutes, longer than a request may run).
 
     The workbook is kept in the database (``content``), so that any worker can write it and
     any app server hand it out; only the person who asked for it may download it. A user's

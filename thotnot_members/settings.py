@@ -100,8 +100,9 @@ TASK_BACKENDS = {
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[os.environ.get("DJANGO_TASKS", "database")]}}
 
 # A roster export (/members/export/<code>.xlsx) of at most this many records is written within
-# the request (20,000 take ~20 s, under gunicorn's 30 s timeout); a larger one is prepared by the
-# worker and downloaded from its page.
+# the request (20,000 take ~20 s, well within a request's time limit: gunicorn's --timeout, 120
+# s under `make serve`, and the reverse proxy's); a larger one is prepared by the worker and
+# downloaded from its page.
 ROSTER_EXPORT_INLINE_MAX = int(os.environ.get("ROSTER_EXPORT_INLINE_MAX", "20000"))
 
 # SQLite is the embedded default; PostgreSQL is selected with DATABASE_URL

@@ -3,7 +3,7 @@
 The export page (``members.views.imports.roster_export``) writes the workbook within the
 request when the unit keeps at most ``settings.ROSTER_EXPORT_INLINE_MAX`` records; above that
 it offers to prepare the file in the background (a province's 196,000 members take minutes,
-the web server's timeout is 30 s):
+longer than a request may run):
 
 1. ``request_export`` records a ``RosterExport`` (queued) for the user, and deletes their
    exports older than ``RosterExport.KEPT_FOR``; the view queues ``build_export`` once the

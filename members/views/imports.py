@@ -329,6 +329,7 @@ def roster_export(request: HttpRequest, code: str) -> HttpResponse:
             "current_only": current_only,
             "limit": settings.ROSTER_EXPORT_INLINE_MAX,
             "recent": recent,
+            "kept_days": RosterExport.KEPT_FOR.days,
         },
     )
 

@@ -215,6 +215,16 @@ def test_a_users_old_exports_are_deleted_when_they_ask_again_others_are_kept(
     assert old_mine.pk not in kept
 
 
+def test_the_units_page_links_both_exports_for_staff_who_enter_records(cast, office, client):
+    unit_page = reverse("branches:unit_detail", args=[cast.tree.gc.code])
+    page = office.get(unit_page).content.decode()
+    assert f'href="{export_url(cast.tree.gc)}?current=1"' in page
+    assert f'href="{export_url(cast.tree.gc)}"' in page
+    client.force_login(cast.users.secretary)  # a reader: no link (the export would be 403)
+    cell_page = client.get(reverse("branches:unit_detail", args=[cast.tree.cell_b.code]))
+    assert export_url(cast.tree.cell_b) not in cell_page.content.decode()
+
+
 # --- who may ------------------------------------------------------------------------------------
 
 
