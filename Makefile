@@ -4,7 +4,7 @@
 #   make run          install, migrate, load the demo data, serve on http://127.0.0.1:8000
 #                     (with a background worker for roster imports)
 #   make serve        production-like: collectstatic, migrate, gunicorn on $BIND (127.0.0.1:8000)
-#                     with $WORKERS (3), a request time limit of $TIMEOUT (120) seconds and a
+#                     with $WORKERS (3), a request time limit of $TIMEOUT (300) seconds and a
 #                     background worker; needs DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS
 #   make test         everything CI runs: lint, format, migrations, collectstatic, then the
 #                     suite on SQLite and again on a throw-away PostgreSQL server
@@ -82,7 +82,7 @@ serve:
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py migrate --noinput
 	bash scripts/with_worker.sh $(PY) $(VENV)/bin/gunicorn thotnot_members.wsgi \
-		--workers $${WORKERS:-3} --bind $${BIND:-127.0.0.1:8000} --timeout $${TIMEOUT:-120}
+		--workers $${WORKERS:-3} --bind $${BIND:-127.0.0.1:8000} --timeout $${TIMEOUT:-300}
 
 test: sync-dev system-deps checks collectstatic pytest-sqlite pytest-postgresql
 	@echo "make test: all steps passed"

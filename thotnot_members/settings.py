@@ -100,7 +100,7 @@ TASK_BACKENDS = {
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[os.environ.get("DJANGO_TASKS", "database")]}}
 
 # A roster export (/members/export/<code>.xlsx) of at most this many records is written within
-# the request (20,000 take ~20 s, well within a request's time limit: gunicorn's --timeout, 120
+# the request (20,000 take ~20 s, well within a request's time limit: gunicorn's --timeout, 300
 # s under `make serve`, and the reverse proxy's); a larger one is prepared by the worker and
 # downloaded from its page.
 ROSTER_EXPORT_INLINE_MAX = int(os.environ.get("ROSTER_EXPORT_INLINE_MAX", "20000"))
