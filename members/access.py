@@ -41,15 +41,12 @@ def get_roster_import(user, pk: int):
     return found
 
 
-def get_roster_export(user, pk: int, *, with_content: bool = False):
+def get_roster_export(user, pk: int):
     """A roster export as the user who asked for it may see it: 404 for anyone else, and for
-    them too once the unit is no longer in their scope (the file holds its records). The
-    workbook's bytes are read only for the download (``with_content``)."""
+    them too once the unit is no longer in their scope (the file holds its records)."""
     exports = RosterExport.objects.select_related("unit").filter(pk=pk, created_by=user)
     if not user.is_superuser:
         exports = exports.filter(unit_id__in=Unit.objects.ids_visible_to(user))
-    if not with_content:
-        exports = exports.defer("content")
     found = exports.first()
     if found is None:
         raise Http404

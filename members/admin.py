@@ -23,6 +23,7 @@ from .models import (
     Membership,
     RecordView,
     RosterExport,
+    RosterExportPart,
     RosterImport,
     RosterImportRow,
 )
@@ -339,8 +340,17 @@ class RosterExportAdmin(ReadOnlyAdmin):
     ]
     readonly_fields = fields
 
+
+@admin.register(RosterExportPart)
+class RosterExportPartAdmin(ReadOnlyAdmin):
+    """The stored parts of the exports' workbooks (which export, which part; not the bytes)."""
+
+    list_display = ["export", "number"]
+    fields = ["export", "number"]
+    readonly_fields = fields
+
     def get_queryset(self, request):
-        return super().get_queryset(request).defer("content")
+        return super().get_queryset(request).defer("data")
 
 
 @admin.register(RosterImportRow)

@@ -839,8 +839,10 @@ class RosterExport(models.Model):
     within a request (over ``settings.ROSTER_EXPORT_INLINE_MAX`` records: a province's
     196,000 take minutes, longer than a request may run).
 
-    The workbook is kept in the database (``content``), so that any worker can write it and
-    any app server hand it out; only the person who asked for it may download it. A user's
+    The workbook is kept in the database, in parts of at most 1 MiB (``RosterExportPart``), so
+    that any worker can write it and any app server hand it out, neither holding the whole
+    file in memory (a province's is 61 MB); only the person who asked for it may download
+    it. A user's
     exports older than ``KEPT_FOR`` are deleted when they ask for a new one. The workflow
     lives in ``members.roster.exporting``; this model only records where an export stands.
     """
@@ -870,7 +872,6 @@ class RosterExport(models.Model):
     )
     started_at = models.DateTimeField(_("bắt đầu chuẩn bị lúc"), null=True, blank=True)
     finished_at = models.DateTimeField(_("xong lúc"), null=True, blank=True)
-    content = models.BinaryField(_("nội dung tệp"), null=True, editable=False)
     file_name = models.CharField(_("tên tệp"), max_length=255, blank=True)
     size = models.PositiveBigIntegerField(_("dung lượng (byte)"), null=True, blank=True)
     # What the user is told when the export failed (the details are in the worker's log).
@@ -885,8 +886,8 @@ class RosterExport(models.Model):
                 condition=Q(status__in=ExportStatus.values), name="rosterexport_status_valid"
             ),
             models.CheckConstraint(
-                condition=Q(content__isnull=True) | Q(status=ExportStatus.READY),
-                name="rosterexport_content_only_ready",
+                condition=Q(size__isnull=True) | Q(status=ExportStatus.READY),
+                name="rosterexport_size_only_ready",
             ),
         ]
         indexes = [
@@ -906,3 +907,26 @@ class RosterExport(models.Model):
     @property
     def is_busy(self) -> bool:
         return self.status in self.BUSY_STATUSES
+
+
+class RosterExportPart(models.Model):
+    """One part of a ready export's workbook: the file is the parts' data in ``number``
+    order. Written with the export's READY in one transaction, deleted with the export."""
+
+    export = models.ForeignKey(
+        RosterExport, verbose_name=_("tệp xuất"), on_delete=models.CASCADE, related_name="parts"
+    )
+    number = models.PositiveIntegerField(_("phần số"))
+    data = models.BinaryField(_("dữ liệu"))
+
+    class Meta:
+        verbose_name = _("phần của tệp xuất")
+        verbose_name_plural = _("phần của tệp xuất")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["export", "number"], name="rosterexportpart_unique_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.export_id}#{self.number}"

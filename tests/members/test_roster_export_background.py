@@ -139,11 +139,30 @@ def test_the_request_prepares_the_workbook_of_the_inline_export(
     assert download["Content-Disposition"] == (
         'attachment; filename="danh-sach-phuong-thot-not-20260310.xlsx"'
     )
+    content = b"".join(download.streaming_content)
+    assert int(download["Content-Length"]) == len(content) == export.size
     settings.ROSTER_EXPORT_INLINE_MAX = 20_000
     inline = office.get(export_url(cast.tree.gc))
     assert inline["Content-Type"] == XLSX
-    assert sheets(download.content) == sheets(inline.content)
-    assert len(sheets(download.content)[roster.MEMBERS_SHEET]) == 3  # header, a and b
+    assert sheets(content) == sheets(inline.content)
+    assert len(sheets(content)[roster.MEMBERS_SHEET]) == 3  # header, a and b
+
+
+def test_the_file_is_stored_and_sent_in_parts_that_make_it_whole(
+    cast, office, large, send, monkeypatch
+):
+    monkeypatch.setattr(roster.exporting, "PART_BYTES", 1000)
+    send(office, request_url(cast.tree.gc))
+    export = RosterExport.objects.get()
+    sizes = [len(data) for data in export.parts.order_by("number").values_list("data", flat=True)]
+    assert len(sizes) == -(-export.size // 1000) > 3  # a few kB: several parts
+    assert all(size == 1000 for size in sizes[:-1]) and 0 < sizes[-1] <= 1000
+    assert list(export.parts.values_list("number", flat=True).order_by("number")) == list(
+        range(len(sizes))
+    )
+    content = b"".join(office.get(file_url(export)).streaming_content)
+    assert len(content) == export.size
+    assert names(content) == sorted([cast.members.a.full_name, cast.members.b.full_name])
 
 
 def test_a_queued_export_page_refreshes_itself_and_has_no_file(cast, office, large):
@@ -178,7 +197,7 @@ def test_a_failure_marks_the_export_failed_and_the_page_says_so(
     send(office, request_url(cast.tree.gc))
     export = RosterExport.objects.get()
     assert export.status == Status.FAILED
-    assert export.content is None
+    assert not export.parts.exists() and export.size is None
     assert export.error == roster.exporting.FAILED_MESSAGE
     page = office.get(export.get_absolute_url()).content.decode()
     assert "Có lỗi hệ thống khi chuẩn bị tệp" in page
@@ -193,7 +212,7 @@ def test_the_task_exports_what_the_requester_may_see(cast):
     tasks.build_roster_export.enqueue(export.pk)
     export.refresh_from_db()
     assert export.status == Status.READY
-    assert names(bytes(export.content)) == [cast.members.b.full_name]
+    assert names(b"".join(roster.export_parts(export))) == [cast.members.b.full_name]
 
 
 def test_a_users_old_exports_are_deleted_when_they_ask_again_others_are_kept(
@@ -278,7 +297,14 @@ def test_the_database_refuses_a_status_that_does_not_exist(cast):
         RosterExport.objects.filter(pk=export.pk).update(status="lost")
 
 
-def test_the_database_refuses_a_file_on_an_export_not_ready(cast):
+def test_the_database_refuses_a_size_on_an_export_not_ready(cast):
     export = RosterExport.objects.create(unit=cast.tree.gc, created_by=cast.users.office)
     with pytest.raises(IntegrityError), transaction.atomic():
-        RosterExport.objects.filter(pk=export.pk).update(content=b"PK..")
+        RosterExport.objects.filter(pk=export.pk).update(size=100)
+
+
+def test_the_database_refuses_two_parts_with_one_number(cast):
+    export = RosterExport.objects.create(unit=cast.tree.gc, created_by=cast.users.office)
+    export.parts.create(number=0, data=b"PK")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        export.parts.create(number=0, data=b"..")
