@@ -315,36 +315,44 @@ def roster_export(request: HttpRequest, code: str) -> HttpResponse:
         out = io.BytesIO()
         roster.write_export(members, out)
         return _xlsx(out.getvalue(), roster.export_file_name(unit, timezone.localdate()))
+    return _large_export_page(request, unit, current_only, roster.fits_a_workbook(members))
+
+
+def _large_export_page(request, unit, current_only: bool, fits: bool, status: int = 200):
+    """The export page of a unit over the inline limit: the button that prepares the file,
+    or (``fits`` false) why there is none; the user's recent exports of the unit."""
     recent = RosterExport.objects.filter(
         created_by=request.user,
         unit=unit,
         current_only=current_only,
         created_at__gte=timezone.now() - RosterExport.KEPT_FOR,
     )[:5]
-    return render(
-        request,
-        "members/exports/export_large.html",
-        {
-            "unit": unit,
-            "current_only": current_only,
-            "limit": settings.ROSTER_EXPORT_INLINE_MAX,
-            "recent": recent,
-            "kept_days": RosterExport.KEPT_FOR.days,
-        },
-    )
+    context = {
+        "unit": unit,
+        "current_only": current_only,
+        "limit": settings.ROSTER_EXPORT_INLINE_MAX,
+        "fits": fits,
+        "sheet_rows": roster.exporting.SHEET_ROWS - 1,
+        "recent": recent,
+        "kept_days": RosterExport.KEPT_FOR.days,
+    }
+    return render(request, "members/exports/export_large.html", context, status=status)
 
 
 @login_required
 @require_POST
 def roster_export_request(request: HttpRequest, code: str) -> HttpResponse:
     """Prepare a unit's export in the background (the export page's button for a large unit);
-    the user is sent to the export's page, which shows when it is ready."""
+    the user is sent to the export's page, which shows when it is ready. A unit too large for
+    one workbook gets the export page again, saying so (status 400), and nothing is queued."""
     _require_editor(request.user)
     unit = get_unit(request.user, code)
+    current_only = bool(request.POST.get("current"))
+    members = roster.export_members(unit=unit, user=request.user, current_only=current_only)
+    if not roster.fits_a_workbook(members):
+        return _large_export_page(request, unit, current_only, fits=False, status=400)
     with transaction.atomic():
-        export = roster.request_export(
-            unit=unit, user=request.user, current_only=bool(request.POST.get("current"))
-        )
+        export = roster.request_export(unit=unit, user=request.user, current_only=current_only)
         _queue(tasks.build_roster_export, export)
     return redirect(export)
 

@@ -111,6 +111,22 @@ def test_the_current_option_is_carried_to_the_request(cast, office, large, send)
     assert RosterExport.objects.get().current_only is True
 
 
+def test_a_unit_whose_records_would_not_fit_a_sheet_is_not_exported(
+    cast, office, large, send, monkeypatch
+):
+    # The ward's two records fit 2 rows; their events do not (more than 2).
+    monkeypatch.setattr(roster.exporting, "SHEET_ROWS", 3)
+    page = office.get(export_url(cast.tree.gc)).content.decode()
+    assert "vượt quá 2 dòng" in page
+    assert "Chuẩn bị tệp" not in page
+    refused = send(office, request_url(cast.tree.gc))
+    assert refused.status_code == 400
+    assert "vượt quá 2 dòng" in refused.content.decode()
+    assert not RosterExport.objects.exists()
+    monkeypatch.setattr(roster.exporting, "SHEET_ROWS", 100)  # events fit: the button is back
+    assert "Chuẩn bị tệp" in office.get(export_url(cast.tree.gc)).content.decode()
+
+
 # --- the request, the task, the page and the download -------------------------------------------
 
 
