@@ -842,9 +842,9 @@ class RosterExport(models.Model):
     The workbook is kept in the database, in parts of at most 1 MiB (``RosterExportPart``), so
     that any worker can write it and any app server hand it out, neither holding the whole
     file in memory (a province's is 61 MB); only the person who asked for it may download
-    it. A user's
-    exports older than ``KEPT_FOR`` are deleted when they ask for a new one. The workflow
-    lives in ``members.roster.exporting``; this model only records where an export stands.
+    it. Exports older than ``KEPT_FOR`` are deleted whenever anyone asks for a new one. The
+    workflow lives in ``members.roster.exporting``; this model only records where an export
+    stands.
     """
 
     Status = ExportStatus

@@ -5,9 +5,10 @@ request when the unit keeps at most ``settings.ROSTER_EXPORT_INLINE_MAX`` record
 it offers to prepare the file in the background (a province's 196,000 members take minutes,
 longer than a request may run):
 
-1. ``request_export`` records a ``RosterExport`` (queued) for the user, and deletes their
-   exports older than ``RosterExport.KEPT_FOR``; the view queues ``build_export`` once the
-   request's transaction is committed (``members.tasks``).
+1. ``request_export`` records a ``RosterExport`` (queued) for the user, and deletes every
+   export older than ``RosterExport.KEPT_FOR`` (so the files kept are at most a week's); the
+   view queues ``build_export`` once the request's transaction is committed
+   (``members.tasks``).
 2. ``build_export`` reads the same members the inline export would (``export_members``, over
    the requester's scope as it is when the worker runs), writes the workbook to a temporary
    file and stores it in parts (``RosterExportPart``), with READY, in one transaction. Any
@@ -93,12 +94,11 @@ def write_export(members: MemberQuerySet, out) -> int:
 
 
 def request_export(*, unit: Unit, user, current_only: bool) -> RosterExport:
-    """A new export of ``unit`` for ``user``, queued; their exports older than
-    ``RosterExport.KEPT_FOR`` are deleted (one query). The caller queues ``build_export``."""
+    """A new export of ``unit`` for ``user``, queued; every export older than
+    ``RosterExport.KEPT_FOR``, whoever asked for it, is deleted with its parts. The caller
+    queues ``build_export``."""
     with transaction.atomic():
-        RosterExport.objects.filter(
-            created_by=user, created_at__lt=timezone.now() - RosterExport.KEPT_FOR
-        ).delete()
+        RosterExport.objects.filter(created_at__lt=timezone.now() - RosterExport.KEPT_FOR).delete()
         return RosterExport.objects.create(unit=unit, current_only=current_only, created_by=user)
 
 

@@ -18,7 +18,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from members import roster, tasks
-from members.models import RosterExport
+from members.models import RosterExport, RosterExportPart
 
 pytestmark = pytest.mark.django_db
 
@@ -231,7 +231,7 @@ def test_the_task_exports_what_the_requester_may_see(cast):
     assert names(b"".join(roster.export_parts(export))) == [cast.members.b.full_name]
 
 
-def test_a_users_old_exports_are_deleted_when_they_ask_again_others_are_kept(
+def test_exports_older_than_a_week_are_deleted_when_anyone_asks_again(
     cast, office, large, send, client
 ):
     def ask(user, when):
@@ -246,8 +246,10 @@ def test_a_users_old_exports_are_deleted_when_they_ask_again_others_are_kept(
     new_mine = ask(cast.users.office, NOW + datetime.timedelta(days=8))
 
     kept = set(RosterExport.objects.values_list("pk", flat=True))
-    assert kept == {recent_mine.pk, old_theirs.pk, new_mine.pk}
-    assert old_mine.pk not in kept
+    assert kept == {recent_mine.pk, new_mine.pk}  # both 8 days old ones went, with their parts
+    assert {old_mine.pk, old_theirs.pk}.isdisjoint(kept)
+    assert not RosterExportPart.objects.filter(export__in=[old_mine.pk, old_theirs.pk]).exists()
+    assert RosterExportPart.objects.filter(export=recent_mine).exists()
 
 
 def test_the_units_page_links_both_exports_for_staff_who_enter_records(cast, office, client):
