@@ -14,6 +14,7 @@ background (``members.roster.exporting``) and downloaded from its own page by wh
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.contrib import messages
@@ -286,8 +287,12 @@ def roster_import_discard(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("members:roster_import_list")
 
 
-def _xlsx(workbook_bytes: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(workbook_bytes, content_type=XLSX)
+def _xlsx(workbook: bytes | Iterator[bytes], name: str) -> HttpResponse:
+    """A workbook to download as ``name``: its bytes, or its parts streamed one by one."""
+    if isinstance(workbook, bytes):
+        response = HttpResponse(workbook, content_type=XLSX)
+    else:
+        response = StreamingHttpResponse(workbook, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
@@ -375,7 +380,6 @@ def roster_export_file(request: HttpRequest, pk: int) -> HttpResponse:
     if export.status != RosterExport.Status.READY:
         raise Http404
     # Streamed a part at a time: a province's file is 61 MB.
-    response = StreamingHttpResponse(roster.export_parts(export), content_type=XLSX)
+    response = _xlsx(roster.export_parts(export), export.file_name)
     response["Content-Length"] = export.size
-    response["Content-Disposition"] = f'attachment; filename="{export.file_name}"'
     return response
