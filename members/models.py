@@ -850,7 +850,8 @@ class RosterExport(models.Model):
     Status = ExportStatus
 
     # Statuses in which a worker is (or is about to be) busy with the export. A worker that
-    # dies leaves it BUILDING for good: the page shows since when, and the user asks again.
+    # dies leaves it BUILDING for good: its lock tells (``roster.exports_interrupted``), the
+    # page says so, and the user asks again.
     BUSY_STATUSES = (Status.QUEUED, Status.BUILDING)
     KEPT_FOR = datetime.timedelta(days=7)
 

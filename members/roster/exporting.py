@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime
 import logging
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from django.conf import settings
 from django.db import transaction
@@ -38,6 +38,7 @@ from django.utils.translation import gettext_noop
 from branches.models import Unit
 
 from ..models import Event, Member, MemberQuerySet, RosterExport, RosterExportPart
+from . import locks
 from .workbook import export_roster
 
 logger = logging.getLogger(__name__)
@@ -105,37 +106,58 @@ def request_export(*, unit: Unit, user, current_only: bool) -> RosterExport:
 def build_export(export: RosterExport) -> RosterExport:
     """Write the workbook of ``export`` and store it: the export ends READY, or FAILED with a
     message for the user (the error itself is logged). An export no longer QUEUED (another
-    worker took it up) is left alone."""
-    started = timezone.now()
-    taken = RosterExport.objects.filter(pk=export.pk, status=Status.QUEUED).update(
-        status=Status.BUILDING, started_at=started
-    )
-    if not taken:
-        return export
-    export.status, export.started_at = Status.BUILDING, started
-    try:
-        members = export_members(
-            unit=export.unit, user=export.created_by, current_only=export.current_only
+    worker took it up) is left alone. The worker holds the export's lock (``locks``) from
+    before it marks the export BUILDING until it has marked it done, so that an export left
+    BUILDING by a worker that died is told from one being built (``exports_interrupted``)."""
+    with locks.working_on(export):
+        started = timezone.now()
+        taken = RosterExport.objects.filter(pk=export.pk, status=Status.QUEUED).update(
+            status=Status.BUILDING, started_at=started
         )
-        with tempfile.TemporaryFile() as out:
-            write_export(members, out)
-            export.size = out.tell()
-            out.seek(0)
-            with transaction.atomic():
-                number = 0
-                while data := out.read(PART_BYTES):
-                    RosterExportPart.objects.create(export=export, number=number, data=data)
-                    number += 1
-                export.file_name = export_file_name(export.unit, timezone.localdate(started))
-                export.status, export.finished_at = Status.READY, timezone.now()
-                export.save(update_fields=["size", "file_name", "status", "finished_at"])
-    except Exception:
-        logger.exception("roster export %s failed", export.pk)
-        export.size, export.file_name = None, ""
-        export.status, export.finished_at = Status.FAILED, timezone.now()
-        export.error = FAILED_MESSAGE
-        export.save(update_fields=["size", "file_name", "status", "finished_at", "error"])
+        if not taken:
+            return export
+        export.status, export.started_at = Status.BUILDING, started
+        try:
+            _store(export, started)
+        except Exception:
+            logger.exception("roster export %s failed", export.pk)
+            export.size, export.file_name = None, ""
+            export.status, export.finished_at = Status.FAILED, timezone.now()
+            export.error = FAILED_MESSAGE
+            export.save(update_fields=["size", "file_name", "status", "finished_at", "error"])
     return export
+
+
+def _store(export: RosterExport, started: datetime.datetime) -> None:
+    """Write the workbook to a temporary file, then store it in parts with READY, in one
+    transaction."""
+    members = export_members(
+        unit=export.unit, user=export.created_by, current_only=export.current_only
+    )
+    with tempfile.TemporaryFile() as out:
+        write_export(members, out)
+        export.size = out.tell()
+        out.seek(0)
+        with transaction.atomic():
+            number = 0
+            while data := out.read(PART_BYTES):
+                RosterExportPart.objects.create(export=export, number=number, data=data)
+                number += 1
+            export.file_name = export_file_name(export.unit, timezone.localdate(started))
+            export.status, export.finished_at = Status.READY, timezone.now()
+            export.save(update_fields=["size", "file_name", "status", "finished_at"])
+
+
+def exports_interrupted(exports: Iterable[RosterExport]) -> set[int]:
+    """The ids of those of ``exports`` left BUILDING by a worker that is gone (killed, out of
+    memory, the machine restarted): nothing of their files was stored (the parts and READY
+    are one transaction), and the user may ask again. At most one query."""
+    building = [export.pk for export in exports if export.status == Status.BUILDING]
+    return set(building) - locks.worked_on(RosterExport, building)
+
+
+def is_export_interrupted(export: RosterExport) -> bool:
+    return export.pk in exports_interrupted([export])
 
 
 def export_parts(export: RosterExport) -> Iterator[bytes]:

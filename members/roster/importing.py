@@ -1235,7 +1235,7 @@ def interrupted(imports: Iterable[RosterImport]) -> set[int]:
         for ri in imports
         if ri.status in RosterImport.WORKING_STATUSES and ri.taken_at is not None
     ]
-    return set(taken) - locks.worked_on(taken)
+    return set(taken) - locks.worked_on(RosterImport, taken)
 
 
 def is_interrupted(ri: RosterImport) -> bool:

@@ -326,12 +326,14 @@ def roster_export(request: HttpRequest, code: str) -> HttpResponse:
 def _large_export_page(request, unit, current_only: bool, fits: bool, status: int = 200):
     """The export page of a unit over the inline limit: the button that prepares the file,
     or (``fits`` false) why there is none; the user's recent exports of the unit."""
-    recent = RosterExport.objects.filter(
-        created_by=request.user,
-        unit=unit,
-        current_only=current_only,
-        created_at__gte=timezone.now() - RosterExport.KEPT_FOR,
-    )[:5]
+    recent = list(
+        RosterExport.objects.filter(
+            created_by=request.user,
+            unit=unit,
+            current_only=current_only,
+            created_at__gte=timezone.now() - RosterExport.KEPT_FOR,
+        )[:5]
+    )
     context = {
         "unit": unit,
         "current_only": current_only,
@@ -339,6 +341,7 @@ def _large_export_page(request, unit, current_only: bool, fits: bool, status: in
         "fits": fits,
         "sheet_rows": roster.exporting.SHEET_ROWS - 1,
         "recent": recent,
+        "interrupted": roster.exports_interrupted(recent),
         "kept_days": RosterExport.KEPT_FOR.days,
     }
     return render(request, "members/exports/export_large.html", context, status=status)
@@ -368,7 +371,12 @@ def roster_export_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Where a background export stands; once ready, its download link."""
     _require_editor(request.user)
     export = get_roster_export(request.user, pk)
-    return render(request, "members/exports/export_detail.html", {"export": export})
+    interrupted = roster.is_export_interrupted(export)
+    return render(
+        request,
+        "members/exports/export_detail.html",
+        {"export": export, "interrupted": interrupted, "busy": export.is_busy and not interrupted},
+    )
 
 
 @login_required

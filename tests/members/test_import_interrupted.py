@@ -8,7 +8,7 @@ import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, connections
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,36 +16,11 @@ from members import roster
 from members.models import Member, RosterImport
 from members.roster import locks
 from tests.members.roster_files import book, member
+from tests.members.workers import Holder
 
 pytestmark = pytest.mark.django_db
 
 Status = RosterImport.Status
-
-
-class Holder:
-    """A worker elsewhere: another thread, with its own database connection, holding the
-    import's lock until ``release()``."""
-
-    def __init__(self, ri: RosterImport):
-        self.ri, self.taken, self.done = ri, threading.Event(), threading.Event()
-        self.thread = threading.Thread(target=self._hold)
-
-    def _hold(self):
-        try:
-            with locks.working_on(self.ri):
-                self.taken.set()
-                self.done.wait(10)
-        finally:
-            connections.close_all()
-
-    def __enter__(self):
-        self.thread.start()
-        assert self.taken.wait(10)
-        return self
-
-    def __exit__(self, *exc):
-        self.done.set()
-        self.thread.join(10)
 
 
 @pytest.fixture
@@ -100,13 +75,15 @@ def test_a_worker_that_ends_without_letting_go_frees_the_lock(ri):
     def die_holding():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_lock(%s, %s)", [locks._PG_CLASS, ri.pk])
+                cursor.execute(
+                    "SELECT pg_advisory_lock(%s, %s)", [locks._KINDS[RosterImport][0], ri.pk]
+                )
                 cursor.execute("SELECT pg_backend_pid()")
                 backend.append(cursor.fetchone()[0])
             taken.set()
             connection.close()
         else:
-            handle = open(locks._lock_file(ri.pk), "a")  # noqa: SIM115
+            handle = open(locks._lock_file(RosterImport, ri.pk), "a")  # noqa: SIM115
             locks.fcntl.flock(handle, locks.fcntl.LOCK_EX)
             taken.set()
             handle.close()

@@ -19,6 +19,8 @@ from openpyxl import load_workbook
 
 from members import roster, tasks
 from members.models import RosterExport, RosterExportPart
+from members.roster import locks
+from tests.members.workers import Holder
 
 pytestmark = pytest.mark.django_db
 
@@ -191,16 +193,58 @@ def test_a_queued_export_page_refreshes_itself_and_has_no_file(cast, office, lar
     assert office.get(file_url(export)).status_code == 404
 
 
-def test_a_building_export_shows_since_when_and_may_be_asked_again(cast, office, large, send):
-    office.post(request_url(cast.tree.gc))
-    export = RosterExport.objects.get()
+def building(export: RosterExport) -> RosterExport:
     RosterExport.objects.filter(pk=export.pk).update(status=Status.BUILDING, started_at=NOW)
-    page = office.get(export.get_absolute_url()).content.decode()
+    export.refresh_from_db()
+    return export
+
+
+def test_an_export_being_built_shows_since_when_and_refreshes(cast, office, large):
+    office.post(request_url(cast.tree.gc))
+    export = building(RosterExport.objects.get())
+    with Holder(export):
+        page = office.get(export.get_absolute_url()).content.decode()
+        recent = office.get(export_url(cast.tree.gc)).content.decode()
     assert 'http-equiv="refresh"' in page
     assert "bắt đầu lúc 10/03/2026 09:00" in page
+    assert "Đã dừng giữa chừng" not in page + recent
+    # No second request while a worker is at the first one.
+    assert f'action="{request_url(cast.tree.gc)}"' not in page
+
+
+def test_an_export_left_building_by_a_dead_worker_says_so_and_may_be_asked_again(
+    cast, office, large, send
+):
+    office.post(request_url(cast.tree.gc))
+    export = building(RosterExport.objects.get())  # and no worker holds its lock
+    page = office.get(export.get_absolute_url()).content.decode()
+    assert 'http-equiv="refresh"' not in page
+    assert "Đã dừng giữa chừng" in page
+    assert "tệp chưa được lưu. Hãy yêu cầu lại." in page
     assert f'action="{request_url(cast.tree.gc)}"' in page
+    assert "Đã dừng giữa chừng" in office.get(export_url(cast.tree.gc)).content.decode()
     send(office, request_url(cast.tree.gc))
     assert RosterExport.objects.filter(status=Status.READY).count() == 1
+
+
+def test_the_worker_holds_the_exports_lock_from_before_building_until_done(
+    cast, office, large, send, monkeypatch
+):
+    seen = []
+    write = roster.exporting.write_export
+
+    def watched(members, out):
+        export = RosterExport.objects.get()
+        seen.append((export.status, locks.is_worked_on(export)))
+        return write(members, out)
+
+    monkeypatch.setattr("members.roster.exporting.write_export", watched)
+    send(office, request_url(cast.tree.gc))
+    export = RosterExport.objects.get()
+    assert seen == [(Status.BUILDING, True)]
+    assert export.status == Status.READY
+    assert not locks.is_worked_on(export)
+    assert not roster.is_export_interrupted(export)
 
 
 def test_a_failure_marks_the_export_failed_and_the_page_says_so(
