@@ -20,6 +20,7 @@ from .models import (
     Directive,
     Event,
     Member,
+    MemberName,
     Membership,
     RecordView,
     RosterExport,
@@ -55,7 +56,10 @@ def folded_name_search(queryset, search_term: str, name_field: str, exact_fields
     condition = Q()
     key = fold(term)
     if key:
-        condition |= Q(**{f"{name_field}__contains": key})
+        # As the member list's search anywhere in the name: the names that contain it, from
+        # the dictionary of names (``MemberName``), then their members.
+        names = MemberName.objects.filter(name__contains=key).values("name")
+        condition |= Q(**{f"{name_field}__in": names})
     for field in exact_fields:
         condition |= Q(**{field: term})
     return queryset.filter(condition)
@@ -339,6 +343,14 @@ class RosterExportAdmin(ReadOnlyAdmin):
         "error",
     ]
     readonly_fields = fields
+
+
+@admin.register(MemberName)
+class MemberNameAdmin(ReadOnlyAdmin):
+    """The dictionary of names the member search looks in (``MemberName``): written with the
+    members, read-only."""
+
+    search_fields = ["name"]
 
 
 @admin.register(RosterExportPart)

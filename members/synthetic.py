@@ -47,7 +47,7 @@ from branches.services import FOREVER, compute_ancestry, load_tree, mark_spannin
 
 from . import choices
 from .demo import FAMILY, GIVEN_FEMALE, GIVEN_MALE, MIDDLE_FEMALE, MIDDLE_MALE, REAL_NAMES
-from .models import Directive, Event, Member, Membership, Status
+from .models import Directive, Event, Member, MemberName, Membership, Status
 from .services import MAX_ADMISSION_AGE, PROBATION_MONTHS, READMISSION_WAIT_MONTHS, add_months
 from .text import fold, name_sort_key
 
@@ -729,10 +729,18 @@ class Generator:
         members, events, periods = [], [], []
         expected = max(1, self.members * 1.1)
 
-        with BulkLoad((Member, Event, Membership)) as load:
+        # The dictionary of names (MemberName): each batch's new names, written before its
+        # members (on PostgreSQL the members' foreign key to it is checked at the end).
+        names_written = set(MemberName.objects.values_list("name", flat=True))
+        name_column = MEMBER_COLUMNS.index("name_folded")
+
+        with BulkLoad((Member, Event, Membership, MemberName)) as load:
 
             def flush():
+                names = {row[name_column] for row in members} - names_written
+                names_written.update(names)
                 load.write(
+                    (MemberName, ["name"], [(name,) for name in sorted(names)]),
                     (Member, MEMBER_COLUMNS, members),
                     (Event, EVENT_COLUMNS, events),
                     (Membership, MEMBERSHIP_COLUMNS, periods),

@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from branches.models import Unit, UnitAncestry, UnitParent
 from branches.services import rebuild_ancestry
 from members import synthetic
-from members.models import ACTIVE_STATUSES, Event, Member, Membership, Status
+from members.models import ACTIVE_STATUSES, Event, Member, MemberName, Membership, Status
 from members.services import (
     MAX_ADMISSION_AGE,
     MIN_ADMISSION_AGE,
@@ -283,3 +283,11 @@ def test_the_spanning_root_gives_the_same_figures_without_a_tree_filter(data, db
     Unit.objects.filter(pk=root.pk).update(spans_tree=False)
     root.refresh_from_db()
     assert everything(root) == fast
+
+
+def test_every_generated_members_name_is_in_the_dictionary(data, db):
+    """The generator writes the members in bulk (COPY), not through ``Member.save``: it writes
+    their names into the dictionary that the search anywhere in a name looks in."""
+    known = set(MemberName.objects.values_list("name", flat=True))
+    names = set(Member.objects.values_list("name_folded", flat=True))
+    assert names and names <= known
