@@ -342,6 +342,14 @@ class RoleQuerySet(models.QuerySet):
     def for_user(self, user) -> RoleQuerySet:
         return self.filter(user=user).select_related("unit")
 
+    def read_for(self, user) -> list[Role]:
+        """``user``'s roles with their units, by unit name; read once, they are also kept as
+        the user's role units (``unit_ids_of``), which the scope and the menu would read
+        again."""
+        roles = list(self.for_user(user).order_by("unit__name", "pk"))
+        user._role_units_cache = [(role.unit_id, role.kind) for role in roles]
+        return roles
+
     def unit_ids_of(self, user, kinds=None) -> list[int]:
         """The ids of the units of ``user``'s roles (of ``kinds``, if given), sorted.
 

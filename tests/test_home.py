@@ -194,12 +194,12 @@ def test_latest_ten_events_newest_first_with_links(client, cast):
 @pytest.mark.parametrize(
     ("role", "queries"),
     [
-        # session, user; roles with their units (the figures); the roles' units (read once
-        # per request: the scope and the menu); 3 per role's figures; probations due; latest
-        # events. Nobody has no scope, so nothing is due and nothing is recent.
-        ("board", 9),
-        ("secretary", 9),
-        ("nobody", 4),
+        # session, user; roles with their units (the figures, and kept for the scope and
+        # the menu); 3 per role's figures; probations due; latest events. Nobody has no
+        # scope, so nothing is due and nothing is recent.
+        ("board", 8),
+        ("secretary", 8),
+        ("nobody", 3),
     ],
 )
 def test_home_query_count(client, cast, django_assert_num_queries, role, queries):
@@ -212,6 +212,6 @@ def test_home_query_count_does_not_grow_with_members(client, cast, django_assert
     for n in range(20):
         admit(cast.tree.cell_b, d("2022-03-01"), full_name=f"Trương Văn {n}")
     client.force_login(cast.users.board)
-    with on("2023-03-15"), django_assert_num_queries(9):
+    with on("2023-03-15"), django_assert_num_queries(8):
         response = client.get(HOME)
     assert response.context["due_count"] == 21

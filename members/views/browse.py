@@ -52,7 +52,7 @@ def home(request):
     """The user's units with this year's figures, probations due, and the latest events."""
     today = timezone.localdate()
     year_start = datetime.date(today.year, 1, 1)
-    roles = list(Role.objects.for_user(request.user).order_by("unit__name", "pk"))
+    roles = Role.objects.read_for(request.user)
     units = []
     for role in roles:
         unit = role.unit
