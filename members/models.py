@@ -646,7 +646,11 @@ class MemberName(models.Model):
     one.
     """
 
-    name = models.CharField(max_length=150, primary_key=True)
+    name = models.CharField(_("tên (không dấu)"), max_length=150, primary_key=True)
+
+    class Meta:
+        verbose_name = _("tên trong từ điển tìm kiếm")
+        verbose_name_plural = _("từ điển tên để tìm kiếm")
 
     def __str__(self) -> str:
         return self.name

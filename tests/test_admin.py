@@ -19,6 +19,7 @@ from members.models import (
     Directive,
     Event,
     Member,
+    MemberName,
     Membership,
     RosterImport,
     RosterImportRow,
@@ -39,11 +40,13 @@ ALL_MODELS = [
     Member,
     Event,
     Membership,
+    MemberName,
     *IMPORT_MODELS,
 ]
 # Rows written only by the services, or derived, or by the import pages: no add page.
-NO_ADD_MODELS = [UnitParent, UnitAncestry, Member, Event, Membership, *IMPORT_MODELS]
-NO_DELETE_MODELS = [Unit, UnitParent, UnitAncestry, Member, Event, Membership, *IMPORT_MODELS]
+DERIVED = [UnitParent, UnitAncestry, Member, Event, Membership, MemberName]
+NO_ADD_MODELS = [*DERIVED, *IMPORT_MODELS]
+NO_DELETE_MODELS = [Unit, *DERIVED, *IMPORT_MODELS]
 
 # Queries of the Member changelist, whatever the number of members (session, user, counts,
 # one page of members joined to their cells).

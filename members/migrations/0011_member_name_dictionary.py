@@ -56,8 +56,20 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="MemberName",
             fields=[
-                ("name", models.CharField(max_length=150, primary_key=True, serialize=False)),
+                (
+                    "name",
+                    models.CharField(
+                        max_length=150,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="tên (không dấu)",
+                    ),
+                ),
             ],
+            options={
+                "verbose_name": "tên trong từ điển tìm kiếm",
+                "verbose_name_plural": "từ điển tên để tìm kiếm",
+            },
         ),
         migrations.RunPython(fill_and_link, unlink, elidable=False),
     ]
