@@ -49,7 +49,7 @@ from . import choices
 from .demo import FAMILY, GIVEN_FEMALE, GIVEN_MALE, MIDDLE_FEMALE, MIDDLE_MALE, REAL_NAMES
 from .models import Directive, Event, Member, MemberName, Membership, Status
 from .services import MAX_ADMISSION_AGE, PROBATION_MONTHS, READMISSION_WAIT_MONTHS, add_months
-from .text import fold, name_sort_key
+from .text import fold, name_sort_floor, name_sort_key
 
 D = datetime.date
 DAY = datetime.timedelta(days=1)
@@ -740,7 +740,11 @@ class Generator:
                 names = {row[name_column] for row in members} - names_written
                 names_written.update(names)
                 load.write(
-                    (MemberName, ["name"], [(name,) for name in sorted(names)]),
+                    (
+                        MemberName,
+                        ["name", "sort_floor"],
+                        [(name, name_sort_floor(name)) for name in sorted(names)],
+                    ),
                     (Member, MEMBER_COLUMNS, members),
                     (Event, EVENT_COLUMNS, events),
                     (Membership, MEMBERSHIP_COLUMNS, periods),

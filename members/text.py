@@ -65,6 +65,32 @@ def name_sort_key(full_name: str) -> str:
     return " ".join(_word_key(w) for w in ordered)[:SORT_KEY_LENGTH]
 
 
+_PLAIN_WORD = set("abcdefghijklmnopqrstuvwxyz")
+
+
+def name_sort_floor(folded_name: str) -> str:
+    """The lowest ``name_sort_key`` that a name folding to ``folded_name`` can have: a bound
+    from which a walk of the name order may start (``MemberName.sort_floor``).
+
+    It is the key of the folded name itself: each accented letter ranks after its plain one
+    (ă â after a, đ after d, ê after e, ô ơ after o, ư after u), a tone after none, and any
+    other mark is ranked as a letter after every letter of the alphabet, so no accented
+    spelling of a word has a lower key than its plain letters. Its words are taken in the
+    key's order (the given name first) up to the first one that is not plain letters a-z,
+    and none at all if the words are not cleanly spaced: a prefix of a key is never above it,
+    so a bound that stops early is still a bound, only a looser one.
+    """
+    words = folded_name.split(" ")
+    if not folded_name or "" in words:
+        return ""
+    plain = []
+    for word in [words[-1], *words[:-1]]:
+        if not set(word) <= _PLAIN_WORD:
+            break
+        plain.append(_word_key(word))
+    return " ".join(plain)[:SORT_KEY_LENGTH]
+
+
 def phrase_sort_key(text: str) -> list[str]:
     """Vietnamese order of a phrase read from its first word (a unit's name), not a person's
     name: word by word, as ``name_sort_key`` compares each word."""

@@ -265,9 +265,11 @@ def member_list(request):
         )
     if page is None:
         # Counted first: the order is chosen once the matches are counted (``_sorts_matches``).
-        sort, order_by = _ordering(
-            asked, sort_matches=_sorts_matches(filterset.searching, paginator)
-        )
+        sort_matches = _sorts_matches(filterset.searching, paginator)
+        sort, order_by = _ordering(asked, sort_matches=sort_matches)
+        if filterset.searching == MATCH_START and not sort_matches and sort == "name":
+            # A prefix over the cap is walked in name order: from its names' floor.
+            members = members.from_floor_of_prefix(filterset.form.cleaned_data["q"])
         paginator.object_list = members.order_by(*order_by).values("pk")
         paginator.rows = _rows_in(order_by)
         page = paginator.get_page(request.GET.get("page"))

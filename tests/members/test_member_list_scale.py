@@ -296,7 +296,7 @@ def crowd(cast):
         )
         crowd.append(member)
     # Written in bulk, as the synthetic generator does: the names first (Member.save would).
-    names = [MemberName(name=member.name_folded) for member in crowd]
+    names = [MemberName.of(member.name_folded) for member in crowd]
     MemberName.objects.bulk_create(names, ignore_conflicts=True)
     Member.objects.bulk_create(crowd)
     with connection.cursor() as cursor:
@@ -436,6 +436,26 @@ def test_a_walk_of_the_name_order_keeps_its_matches_from_the_index_alone(cast, c
         cursor.execute("SET LOCAL enable_bitmapscan = off")
     chosen = plan(*walk.query.sql_with_params())
     assert "Index Only Scan using member_sort_idx" in chosen
+
+
+@postgresql_only
+def test_a_walk_for_a_prefix_starts_at_its_names_floor_by_the_indexes(cast, crowd):
+    # The prefix's least floor from the dictionary's index alone, then the name order's index
+    # entered at it (an index condition, not a filter on every entry from the first name).
+    walk = (
+        Member.objects.search("pham thi", from_start=True)
+        .from_floor_of_prefix("pham thi")
+        .order_by("name_sort_key", "pk")
+        .values("pk")[:50]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_sort = off")  # the walk, as for a capped prefix
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+    chosen = plan(*walk.query.sql_with_params())
+    assert "Index Only Scan using membername_prefix_floor_idx" in chosen
+    assert re.search(
+        r"Index Only Scan using member_sort_idx .*\n\s+Index Cond: \(name_sort_key >= ", chosen
+    ), chosen
 
 
 # --- the unit list's markup ---------------------------------------------------------------
@@ -607,6 +627,39 @@ def test_a_search_over_the_cap_is_still_listed_in_order(client, cast, monkeypatc
         assert [m for p in pages for m in p.object_list] == in_order[:3]
         past = client.get(LIST, {"q": "dinh van", "match": match, "page": "3"}).context["page"]
         assert (past.number, list(past.object_list)) == (2, in_order[2:3])
+
+
+def test_a_prefix_over_the_cap_is_walked_from_its_names_floor(client, cast, monkeypatch):
+    # More matches than the cap: the page is found by walking the name order from the lowest
+    # sort key the prefix's names can have, which keeps every match: plain and accented
+    # spellings, and a name the floor stops short of ("ø" is not a plain letter).
+    monkeypatch.setattr(browse, "COUNT_CAP", 4)
+    monkeypatch.setattr(browse, "PAGE_SIZE", 2)
+    spelled = ["Nguyễn Thị Ánh", "Nguyen Thi Anh", "Nguyễn Thị Ø", "Nguyễn Thị An", "Nguyễn Thị Ba"]
+    made = [official_on_roll(cast.tree.cell_b, name) for name in spelled]
+    for name in ("Lê Văn An", "Trần Thị Anh", "Nguyễn Văn An", "Nguyễn Thanh An"):
+        official_on_roll(cast.tree.cell_b, name)  # in the walk's way, not matches
+    in_order = sorted(made, key=lambda m: (m.name_sort_key, m.pk))
+    client.force_login(cast.users.admin)
+    shown = []
+    for number in (1, 2):
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get(LIST, {"q": "Nguyễn thị", "match": "start", "page": number})
+        page = page.context["page"]
+        assert (page.paginator.count, page.paginator.capped) == (4, True)
+        shown += page.object_list
+        walk = [q["sql"] for q in ctx.captured_queries if '"members_membername"' in q["sql"]]
+        assert len(walk) == 1 and '"name_sort_key" >= (SELECT' in walk[0]
+    assert shown == in_order[:4]
+    # Not walked, nothing to bound: a prefix under the cap, a search anywhere, Z to A.
+    for params in (
+        {"q": "nguyen thi an", "match": "start"},
+        {"q": "nguyen thi"},
+        {"q": "nguyen thi", "match": "start", "sort": "-name"},
+    ):
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(LIST, params)
+        assert not any('"name_sort_key" >= (SELECT' in q["sql"] for q in ctx.captured_queries)
 
 
 def test_the_byte_wise_order_of_sort_keys_is_the_columns_order(cast):

@@ -27,7 +27,7 @@ from members.services import (
     READMISSION_WAIT_MONTHS,
     add_months,
 )
-from members.text import fold, name_sort_key
+from members.text import fold, name_sort_floor, name_sort_key
 from reports.figures import unit_figures
 from tests.members.test_consistency import check_member
 from tests.reports.test_figures import Oracle
@@ -287,7 +287,10 @@ def test_the_spanning_root_gives_the_same_figures_without_a_tree_filter(data, db
 
 def test_every_generated_members_name_is_in_the_dictionary(data, db):
     """The generator writes the members in bulk (COPY), not through ``Member.save``: it writes
-    their names into the dictionary that the search anywhere in a name looks in."""
-    known = set(MemberName.objects.values_list("name", flat=True))
-    names = set(Member.objects.values_list("name_folded", flat=True))
-    assert names and names <= known
+    their names into the dictionary that the search anywhere in a name looks in, each with
+    its sort floor, which no member of that name sorts below."""
+    floors = dict(MemberName.objects.values_list("name", "sort_floor"))
+    members = list(Member.objects.values_list("name_folded", "name_sort_key"))
+    assert members and {name for name, _key in members} <= set(floors)
+    assert all(floors[name] == name_sort_floor(name) for name, _key in members)
+    assert all(floors[name] and floors[name] <= key for name, key in members)
