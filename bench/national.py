@@ -177,6 +177,51 @@ def bench_figures(units: dict[str, Unit], runs: int) -> None:
         ["unit", "members", "figures", "raw SQL", "ratio", "same", "whole report"],
         rows,
     )
+    bench_design_floors(units["root"], directive, runs)
+
+
+# DESIGN.md's measured floors for the whole country, in its own forms: the events of a period
+# counted by kind from the (effective_date, kind) index with no tree filter (~200 ms there), and
+# the members on a date counted from the periods (~250 ms there). The report's figures ask
+# the first once and the second twice (the members on the day before the period and on its
+# last day).
+DESIGN_FLOWS = (
+    "SELECT kind, COUNT(*) FROM members_event WHERE effective_date BETWEEN %s AND %s GROUP BY kind"
+)
+DESIGN_MEMBERS_ON = (
+    "SELECT COUNT(*) FROM members_membership "
+    "WHERE start_date <= %s AND (end_date IS NULL OR end_date > %s)"
+)
+
+
+def bench_design_floors(root: Unit, directive: Directive, runs: int) -> None:
+    before = START - datetime.timedelta(days=1)
+
+    def run(sql: str, params: list):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            cursor.fetchall()
+
+    parts = [
+        ("events by kind, the period", DESIGN_FLOWS, [START, END]),
+        (f"members on {before:%d/%m/%Y}", DESIGN_MEMBERS_ON, [before, before]),
+        (f"members on {END:%d/%m/%Y}", DESIGN_MEMBERS_ON, [END, END]),
+    ]
+    rows, floor = [], 0.0
+    for label, sql, params in parts:
+        took = median_ms(lambda s=sql, p=params: run(s, p), runs)
+        floor += took
+        rows.append([label, f"{took:.1f}"])
+    figures = median_ms(lambda: unit_figures(root, START, END, directive), runs)
+    rows += [
+        ["the three together (the floor)", f"{floor:.1f}"],
+        [f"the report's figures ({figures / floor:.2f}x the floor)", f"{figures:.1f}"],
+    ]
+    table(
+        f"The whole tree against DESIGN.md's forms of its questions (ms, median of {runs})",
+        ["question", "ms"],
+        rows,
+    )
 
 
 # --- pages ---------------------------------------------------------------------------------------
