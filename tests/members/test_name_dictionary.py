@@ -14,7 +14,6 @@ from members.text import fold, name_sort_floor, name_sort_key
 from tests.members.test_views_browse import listed, official_on_roll
 
 
-
 def missing_names() -> set[str]:
     known = set(MemberName.objects.values_list("name", flat=True))
     return set(Member.objects.values_list("name_folded", flat=True)) - known
