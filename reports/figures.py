@@ -794,24 +794,20 @@ class YearFlows:
     removed: int  # struck off + discharged + expelled
 
 
-def yearly_flows(
-    unit: Unit,
-    first_year: int,
-    end: datetime.date,
-    directive: Directive | None = None,
-) -> list[YearFlows]:
-    """Admissions and removals in ``unit``'s subtree for each year from ``first_year`` to
-    ``end``'s year (the last year up to ``end``), in one ``GROUP BY`` year query."""
+def _yearly_rows(*, first_day, end, unit_id=None, directive_id=None) -> QuerySet[Event]:
+    """``yearly_flows``' counts by year in the subtree of unit ``unit_id`` (None: the unit
+    that spans the tree, no tree filter)."""
     events = Event.objects.filter(
-        _under(unit),
         kind__in=(*Event.ADMISSION_KINDS, *Event.REMOVAL_KINDS),
-        effective_date__gte=datetime.date(first_year, 1, 1),
+        effective_date__gte=first_day,
         effective_date__lte=end,
     )
+    if unit_id is not None:
+        events = events.filter(_under_id(unit_id))
     # The directive is a condition of the counts, not of the WHERE clause, so that the events
     # are found through the subtree's cells and dates whatever the directive.
-    chosen = Q(directive=directive) if directive is not None else Q()
-    rows = (
+    chosen = Q(directive=directive_id) if directive_id is not None else Q()
+    return (
         events.annotate(year=ExtractYear("effective_date"))
         .values("year")
         .annotate(
@@ -820,6 +816,24 @@ def yearly_flows(
         )
         .order_by()
     )
+
+
+def yearly_flows(
+    unit: Unit,
+    first_year: int,
+    end: datetime.date,
+    directive: Directive | None = None,
+) -> list[YearFlows]:
+    """Admissions and removals in ``unit``'s subtree for each year from ``first_year`` to
+    ``end``'s year (the last year up to ``end``), in one ``GROUP BY`` year query (its SQL
+    built once per shape, ``prepared``)."""
+    values = {"first_day": datetime.date(first_year, 1, 1), "end": end}
+    if not unit.spans_tree:
+        values["unit_id"] = unit.pk
+    if directive is not None:
+        values["directive_id"] = directive.pk
+    shape = (unit.spans_tree, directive is not None)
+    rows = prepared.rows(("years", *shape), _yearly_rows, **values)
     by_year = {int(row["year"]): row for row in rows}
     return [
         YearFlows(
