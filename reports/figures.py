@@ -638,23 +638,28 @@ def _admissions(*, start, end, spans, unit_id=None, directive_id=None) -> QueryS
     return events
 
 
-def _grassroots_admitting(*, spans, unit_id=None, **values) -> QuerySet[Unit]:
-    """The grassroots organizations with one of ``_admissions(…)`` in a cell under them on
-    its day: of those ever under the unit (read from the closure's kind index), the ones for
-    which such an admission exists. The admissions' ancestors are matched against that list,
-    instead of each ancestor's kind being looked up (a province's 23,000 admissions: 115,000
-    lookups; its count 150 → 90 ms)."""
-    admitted = _admissions(spans=spans, unit_id=unit_id, **values).filter(
-        Q(**{f"{_A}ancestor": OuterRef("pk")}) & _valid_on(_A, F("effective_date"))
+def _grassroots_admitting(*, spans, unit_id=None, **values) -> QuerySet[Event]:
+    """``_admissions(…)`` joined to the closure rows of their cells valid on their day whose
+    ancestor is a grassroots organization (of those ever under the unit, read from the
+    closure's kind index; for the unit that spans the tree, every one): the grassroots
+    organizations that admitted anyone are the distinct ancestors of those rows
+    (``admission_breakdown`` counts them).
+
+    One join from the admissions, rather than one existence test per grassroots organization
+    under the unit (a province's 1,934 of them: 90 → 55 ms; a commune's 4.5 → 2-3 ms, planning
+    included; the whole tree's the same, 1.6 s). A unit's kind never changes, so the closure's
+    copy of it is the unit's."""
+    if spans:
+        grassroots = Unit.objects.filter(kind__in=Unit.GRASSROOTS_KINDS).values("pk")
+    else:
+        grassroots = UnitAncestry.objects.filter(
+            ancestor=unit_id, unit_kind__in=Unit.GRASSROOTS_KINDS
+        ).values("unit")
+    # A second filter() on the closure: a join of its own, beside the subtree's (and the
+    # count's ``_A + "ancestor"`` is this join's, the last one filtered on).
+    return _admissions(spans=spans, unit_id=unit_id, **values).filter(
+        Q(**{f"{_A}ancestor__in": grassroots}) & _valid_on(_A, F("effective_date"))
     )
-    grassroots = Unit.objects.filter(kind__in=Unit.GRASSROOTS_KINDS)
-    if not spans:
-        grassroots = grassroots.filter(
-            pk__in=UnitAncestry.objects.filter(
-                ancestor=unit_id, unit_kind__in=Unit.GRASSROOTS_KINDS
-            ).values("unit")
-        )
-    return grassroots.filter(Exists(admitted)).order_by()
 
 
 class DayNumber(Func):
@@ -752,7 +757,7 @@ def admission_breakdown(
         grassroots = prepared.aggregate(
             ("breakdown grassroots", *shape),
             lambda **v: _grassroots_admitting(spans=unit.spans_tree, **v),
-            lambda **v: {"n": Count("pk")},
+            lambda **v: {"n": Count(f"{_A}ancestor", distinct=True)},
             **values,
         )["n"]
     total = row["total"]

@@ -252,6 +252,30 @@ def test_grassroots_organizations_admitting_are_counted_where_they_were_that_day
     assert admitting(tree.root, "2022-01-01", "2022-12-31") == 1
 
 
+def test_each_grassroots_organization_admitting_is_counted_once_under_any_unit(tree):
+    ward = unit_create(
+        code="phuong-moi",
+        name="Đảng ủy phường mới",
+        kind=Unit.Kind.ABOVE_GRASSROOTS,
+        founded_on=d("2020-01-01"),
+        parent=tree.root,
+    )
+    for unit in (tree.gc, tree.gcell):
+        unit_move(unit=unit, new_parent=ward, on=d("2022-01-01"))
+    # The ward's grassroots committee admits in both its cells; its grassroots cell once.
+    for cell, day in ((tree.cell_a, "2022-03-01"), (tree.cell_b, "2022-04-01")):
+        admit(cell, d(day))
+    admit(tree.gcell, d("2022-05-01"))
+    ward.refresh_from_db()
+    assert not ward.spans_tree  # counted through its subtree, not the whole tree
+
+    def admitting(unit):
+        return admission_breakdown(unit, *PERIOD).grassroots_admitting
+
+    assert (admitting(ward), admitting(tree.root), admitting(tree.gc)) == (2, 2, 1)
+    assert admitting(tree.cell_a) == 0
+
+
 def test_the_records_behind_each_category_of_the_admitted(tree):
     admit(
         tree.cell_a,
