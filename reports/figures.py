@@ -54,6 +54,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.fields.related_lookups import RelatedIn
 from django.db.models.functions import Coalesce
 
 from branches.models import Unit, UnitAncestry, UnitParent
@@ -658,8 +659,26 @@ def _grassroots_admitting(*, spans, unit_id=None, **values) -> QuerySet[Event]:
     # A second filter() on the closure: a join of its own, beside the subtree's (and the
     # count's ``_A + "ancestor"`` is this join's, the last one filtered on).
     return _admissions(spans=spans, unit_id=unit_id, **values).filter(
-        Q(**{f"{_A}ancestor__in": grassroots}) & _valid_on(_A, F("effective_date"))
+        Q(**{f"{_A}ancestor__{UnsoughtIn.lookup_name}": grassroots})
+        & _valid_on(_A, F("effective_date"))
     )
+
+
+class UnsoughtIn(RelatedIn):
+    """``IN``, which SQLite is told not to answer from an index on its column (``+column``,
+    SQLite's way to say so). Otherwise, for each closure row it would seek the index once for
+    each grassroots organization in the list instead of reading the row's few ancestors and
+    testing each against the list: a 150,000-member city's grassroots count on SQLite, 2.1 →
+    0.4 s. PostgreSQL gets the plain ``IN``."""
+
+    lookup_name = "in_unsought"
+
+    def as_sqlite(self, compiler, connection):
+        sql, params = self.as_sql(compiler, connection)
+        return f"+{sql}", params
+
+
+UnitAncestry._meta.get_field("ancestor").register_lookup(UnsoughtIn)
 
 
 class DayNumber(Func):
