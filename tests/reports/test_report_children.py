@@ -278,9 +278,7 @@ def test_each_grassroots_organization_admitting_is_counted_once_under_any_unit(t
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's planner")
 @pytest.mark.parametrize("spans", [True, False])
-def test_sqlite_reads_each_admissions_ancestors_rather_than_seeking_each_organization(
-    tree, spans
-):
+def test_sqlite_reads_each_admissions_ancestors_rather_than_seeking_each_organization(tree, spans):
     # The grassroots organizations are a list; SQLite would seek the closure once for each of
     # them for every admission (a city: 2 s). ``UnsoughtIn`` makes it read the admission's
     # few closure rows by its cell and test each ancestor against the list.
