@@ -227,14 +227,19 @@ def test_the_breakdown_of_the_admitted(tree, directive28, django_assert_num_quer
     assert set(b.occupation) == set(choices.OccupationGroup.values)
 
 
-def test_grassroots_organizations_admitting_are_counted_where_they_were_that_day(tree):
-    ward = unit_create(
+def new_ward(tree) -> Unit:
+    """A ward committee under the district since 2020, with nothing under it yet."""
+    return unit_create(
         code="phuong-moi",
         name="Đảng ủy phường mới",
         kind=Unit.Kind.ABOVE_GRASSROOTS,
         founded_on=d("2020-01-01"),
         parent=tree.root,
     )
+
+
+def test_grassroots_organizations_admitting_are_counted_where_they_were_that_day(tree):
+    ward = new_ward(tree)
     admit(tree.gcell, d("2022-03-01"))  # under the district alone
     unit_move(unit=tree.gcell, new_parent=ward, on=d("2022-07-01"))
 
@@ -253,13 +258,7 @@ def test_grassroots_organizations_admitting_are_counted_where_they_were_that_day
 
 
 def test_each_grassroots_organization_admitting_is_counted_once_under_any_unit(tree):
-    ward = unit_create(
-        code="phuong-moi",
-        name="Đảng ủy phường mới",
-        kind=Unit.Kind.ABOVE_GRASSROOTS,
-        founded_on=d("2020-01-01"),
-        parent=tree.root,
-    )
+    ward = new_ward(tree)
     for unit in (tree.gc, tree.gcell):
         unit_move(unit=unit, new_parent=ward, on=d("2022-01-01"))
     # The ward's grassroots committee admits in both its cells; its grassroots cell once.
