@@ -85,7 +85,25 @@ def test_sqlite_backup_restores_the_same_figures(transactional_db, tree, tmp_pat
     call_command("backup", str(backup), stdout=out)
     assert out.getvalue().startswith(f"Backed up the sqlite database to {backup}")
 
-    assert restored_figures(f"sqlite:///{tmp_path / 'restored.sqlite3'}", backup) == expected
+    restored = tmp_path / "restored.sqlite3"
+    assert restored_figures(f"sqlite:///{restored}", backup) == expected
+
+    # The app keeps a file database in WAL mode; a backup of one is still a single file in a
+    # rollback journal, which restores to the same figures.
+    assert journal_mode(restored) == "wal"
+    again = tmp_path / "again.sqlite3"
+    backed_up = manage(f"sqlite:///{restored}", "backup", str(again))
+    assert backed_up.returncode == 0, backed_up.stderr
+    assert journal_mode(again) == "delete"
+    assert sorted(p.name for p in tmp_path.glob("again.sqlite3*")) == ["again.sqlite3"]
+    assert restored_figures(f"sqlite:///{tmp_path / 'third.sqlite3'}", again) == expected
+
+
+def journal_mode(path: Path) -> str:
+    """A SQLite file's journal as its header records it (bytes 18-19: 2 for WAL), read
+    without opening it as a database (which would change nothing, or create files beside)."""
+    versions = path.read_bytes()[18:20]
+    return {b"\x01\x01": "delete", b"\x02\x02": "wal"}[versions]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the pg_dump backup")

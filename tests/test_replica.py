@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import zoneinfo
 from io import StringIO
 from types import SimpleNamespace
@@ -25,13 +26,15 @@ from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.core.management import call_command
-from django.db import connections, router, transaction
+from django.db import connection, connections, router, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from branches.models import Unit
 from members.models import Member
+from reports import figures
 from tests.cast import cast  # noqa: F401
+from tests.conftest import admit
 from thotnot_members.replica import report_reads
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
@@ -228,3 +231,136 @@ def test_the_replica_url_adds_the_alias_and_sends_the_reports_there():
         "replica.example.internal",
         "default",
     ]
+
+
+# --- one snapshot --------------------------------------------------------------------------------
+
+
+def admit_in_another_connection(unit: Unit, day: datetime.date, directive) -> None:
+    """What another clerk's request does: admit someone on a connection of its own (another
+    thread: Django's connections are per thread), committed at once."""
+
+    def work():
+        try:
+            admit(unit, day, full_name="Võ Thị Thu", directive=directive)
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    worker.join()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite's test database is in memory with a shared cache, where another connection "
+    "cannot write while a report's read transaction is open; SQLite transactions read one "
+    "state of the database by themselves (the next test checks that a report reads in one)",
+)
+@pytest.mark.parametrize("deployment", ["primary", "replica"])
+def test_a_report_counts_from_one_snapshot_while_a_clerk_commits_an_admission(
+    client, cast, settings, monkeypatch, deployment
+):
+    if deployment == "replica":
+        settings.REPORTS_DATABASE = "replica"
+    client.force_login(cast.users.board)
+    url = report_url("reports:unit_report", cast.tree.root)
+    before = client.get(url).context["report"].figures
+    rolls = figures._roll_counts
+
+    def rolls_after_a_commit(unit, start, end, *, children=None):
+        if children is None:  # the unit's own figures: their flows are read, their rolls not
+            admit_in_another_connection(cast.tree.cell_a, datetime.date(2023, 5, 2), cast.directive)
+        return rolls(unit, start, end, children=children)
+
+    monkeypatch.setattr(figures, "_roll_counts", rolls_after_a_commit)
+    during = client.get(url).context["report"]
+    monkeypatch.undo()
+    # The admission came after the report's first read: none of its figures counts it.
+    assert Member.objects.filter(full_name="Võ Thị Thu").exists()
+    assert during.balance.ok, during.balance.text
+    assert during.figures == before
+    after = client.get(url).context["report"]
+    assert after.balance.ok
+    assert after.figures.members_at_end == before.members_at_end + 1
+    assert after.figures.all_events.admitted == before.all_events.admitted + 1
+
+
+@pytest.mark.parametrize("deployment", ["primary", "replica"])
+def test_a_report_reads_in_one_read_only_transaction(client, cast, settings, deployment):
+    if deployment == "replica":
+        settings.REPORTS_DATABASE = "replica"
+    reports = connections[settings.REPORTS_DATABASE]
+    seen = []
+
+    def note(execute, sql, params, many, context):
+        if "members_event" in sql or "members_membership" in sql:
+            seen.append(reports.in_atomic_block)
+        return execute(sql, params, many, context)
+
+    client.force_login(cast.users.board)
+    with reports.execute_wrapper(note):
+        response = client.get(report_url("reports:unit_report", cast.tree.root))
+    assert response.status_code == 200
+    assert len(seen) >= 5 and all(seen), seen
+    assert not reports.in_atomic_block  # and closed with the request
+    if reports.vendor == "postgresql":
+        with report_reads(), connections[settings.REPORTS_DATABASE].cursor() as cursor:
+            cursor.execute("SHOW transaction_isolation")
+            assert cursor.fetchone() == ("repeatable read",)
+            cursor.execute("SHOW transaction_read_only")
+            assert cursor.fetchone() == ("on",)
+
+
+def test_inside_a_transaction_already_open_the_reports_read_within_it(cast):
+    """A caller's transaction (with its own writes) is kept: no savepoint, no new isolation."""
+    with transaction.atomic():
+        member = admit(cast.tree.cell_a, datetime.date(2023, 5, 2), directive=cast.directive)
+        with report_reads():
+            assert connections["default"].savepoint_ids == []
+            seen = figures.unit_figures(
+                cast.tree.root, datetime.date(2023, 1, 1), datetime.date(2023, 6, 5)
+            )
+        assert seen.all_events.admitted >= 1
+        transaction.set_rollback(True)
+    assert not Member.objects.filter(pk=member.pk).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's journal (settings)")
+def test_on_sqlite_a_commit_neither_waits_for_a_reading_transaction_nor_shows_in_it(tmp_path):
+    """A file database runs in WAL mode (settings): while a report reads in its transaction,
+    a clerk's request commits at once, and the report keeps reading what it began with.
+
+    Two connections of the app's own settings to a file (the test database is in memory);
+    made directly, as the suite allows no other alias."""
+    configured = connections.settings["default"]
+    settings_dict = {
+        **configured,
+        "NAME": str(tmp_path / "db.sqlite3"),
+        # Fail fast rather than wait the default 5 s, should a commit have to wait.
+        "OPTIONS": {**configured.get("OPTIONS", {}), "timeout": 0.5},
+    }
+    report, clerk = (
+        type(connections["default"])(settings_dict, alias)
+        for alias in ("file_report", "file_clerk")
+    )
+
+    def run(conn, sql: str):
+        with conn.cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetchone()
+
+    try:
+        run(clerk, "CREATE TABLE decision (number text)")
+        run(clerk, "INSERT INTO decision VALUES ('1-QĐ/ĐU')")
+        assert run(clerk, "PRAGMA journal_mode") == ("wal",)
+        run(report, "BEGIN")  # as transaction.atomic() begins on SQLite
+        assert run(report, "SELECT COUNT(*) FROM decision") == (1,)
+        run(clerk, "INSERT INTO decision VALUES ('2-QĐ/ĐU')")  # autocommit: committed
+        assert run(clerk, "SELECT COUNT(*) FROM decision") == (2,)
+        assert run(report, "SELECT COUNT(*) FROM decision") == (1,)
+        run(report, "COMMIT")
+        assert run(report, "SELECT COUNT(*) FROM decision") == (2,)
+    finally:
+        report.close()
+        clerk.close()

@@ -46,6 +46,10 @@ def backup(path: Path, *, using: str = "default") -> str:
             target = sqlite3.connect(partial)
             try:
                 connection.connection.backup(target)
+                # The copy of a database in WAL mode is in WAL mode too; back to a rollback
+                # journal, so that the backup is one self-contained file, which opens (to
+                # restore it, read-only) without creating -wal and -shm files beside it.
+                target.execute("PRAGMA journal_mode=DELETE")
             finally:
                 target.close()
         else:
