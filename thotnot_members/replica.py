@@ -11,14 +11,10 @@ Opt-in (the reports enter a context) rather than opt-out (every read on the repl
 pinned, as django-multidb-router does): only the reports tolerate reading a second or so in the
 past, and forgetting the context costs load on the primary, never a stale page.
 
-The context is also one snapshot: its reads see the database as it was when the first of them
-ran. A report asks several queries (the flows, then the rolls, then the breakdown…), which
-could otherwise each see a different moment: an admission committed between the flows and the
-rolls would count among the members at the end but not among the admitted, and the report
-would say it does not balance (a province's report takes half a second, the whole country's
-over ten, while staff keep entering decisions). So the context runs in one read-only
-transaction, REPEATABLE READ on PostgreSQL (its default, READ COMMITTED, takes a new snapshot
-for each statement); a SQLite transaction reads one state of the file by itself.
+The context is also one snapshot (``thotnot_members.snapshot.read_snapshot``): a report's
+queries all see the database as it was at the first of them, so that a decision committed in
+the middle of a report (a province's takes half a second, the country's workbook a minute)
+cannot make it count a new member at the end but not among the admitted.
 """
 
 from __future__ import annotations
@@ -28,7 +24,9 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections
+
+from .snapshot import read_snapshot
 
 _reading_reports: ContextVar[bool] = ContextVar("reading_reports", default=False)
 
@@ -40,7 +38,7 @@ PRIMARY_ONLY_APPS = frozenset({"auth", "sessions", "axes", "contenttypes"})
 @contextlib.contextmanager
 def report_reads() -> Iterator[None]:
     """Within the block (or the decorated function: ``@report_reads()``), reads go to
-    ``settings.REPORTS_DATABASE``, all from one snapshot (``_one_snapshot``)."""
+    ``settings.REPORTS_DATABASE``, all as of one moment (``_one_snapshot``)."""
     token = _reading_reports.set(True)
     try:
         with _one_snapshot():
@@ -49,27 +47,12 @@ def report_reads() -> Iterator[None]:
         _reading_reports.reset(token)
 
 
-@contextlib.contextmanager
-def _one_snapshot() -> Iterator[None]:
-    """A read-only transaction on the alias the reports read from, REPEATABLE READ on
-    PostgreSQL. Inside a transaction already open there (a caller's, or an outer
-    ``report_reads``), nothing: its isolation can no longer be chosen, and its own writes must
-    stay visible."""
-    alias = (
-        DEFAULT_DB_ALIAS
-        if connections[DEFAULT_DB_ALIAS].in_atomic_block
-        else settings.REPORTS_DATABASE
-    )
-    connection = connections[alias]
-    if connection.in_atomic_block:
-        yield
-        return
-    with transaction.atomic(using=alias):
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                # The transaction's first statement: its isolation is fixed at the first read.
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        yield
+def _one_snapshot():
+    """``read_snapshot`` on the alias the reports read from: the primary when a transaction is
+    open there (``ReportReplicaRouter``), else ``REPORTS_DATABASE``."""
+    if connections[DEFAULT_DB_ALIAS].in_atomic_block:
+        return read_snapshot(DEFAULT_DB_ALIAS)
+    return read_snapshot(settings.REPORTS_DATABASE)
 
 
 class ReportReplicaRouter:

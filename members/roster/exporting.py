@@ -36,6 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from branches.models import Unit
+from thotnot_members.snapshot import read_snapshot
 
 from ..models import Event, Member, MemberQuerySet, RosterExport, RosterExportPart
 from . import locks
@@ -90,8 +91,11 @@ def export_file_name(unit: Unit, day: datetime.date) -> str:
 
 
 def write_export(members: MemberQuerySet, out) -> int:
-    """Write ``members`` (in Vietnamese name order) and their events to ``out``."""
-    return export_roster(members.vietnamese_order(), out)
+    """Write ``members`` (in Vietnamese name order) and their events to ``out``, as the
+    database was at one moment (``read_snapshot``: the members and each 500's events are read
+    by separate queries, minutes apart for a province, while staff keep entering decisions)."""
+    with read_snapshot(members.db):
+        return export_roster(members.vietnamese_order(), out)
 
 
 def request_export(*, unit: Unit, user, current_only: bool) -> RosterExport:

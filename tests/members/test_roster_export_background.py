@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import datetime
 import io
+import threading
 
 import pytest
 import time_machine
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from members import roster, tasks
-from members.models import RosterExport, RosterExportPart
+from members.models import Member, RosterExport, RosterExportPart
 from members.roster import locks
+from members.services import member_transfer
+from tests.conftest import make_decision
 from tests.members.workers import Holder
 
 pytestmark = pytest.mark.django_db
@@ -370,3 +373,81 @@ def test_the_database_refuses_two_parts_with_one_number(cast):
     export.parts.create(number=0, data=b"PK")
     with pytest.raises(IntegrityError), transaction.atomic():
         export.parts.create(number=0, data=b"..")
+
+
+# --- one moment ----------------------------------------------------------------------------------
+
+
+def workbook_of(cast) -> bytes:
+    members = roster.export_members(unit=cast.tree.gc, user=cast.users.office, current_only=False)
+    out = io.BytesIO()
+    roster.write_export(members, out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite's test database is in memory with a shared cache, where another connection "
+    "cannot write while the export's read transaction is open; SQLite transactions read one "
+    "state of the database by themselves (the next test checks that the export reads in one)",
+)
+def test_a_roster_reads_one_moment_while_a_clerk_commits_a_transfer(cast):
+    """The members are read first, their events after (500 at a time): a transfer committed
+    in between would show in a member's events but not in the member's row."""
+    before = sheets(workbook_of(cast))
+    moved = cast.members.b
+    fired = []
+
+    def transfer_in_another_connection():
+        try:
+            day = datetime.date(2023, 5, 2)
+            member = Member.objects.get(pk=moved.pk)
+            member_transfer(
+                member=member,
+                to_unit=cast.tree.cell_a,
+                effective_date=day,
+                decision=make_decision(day),
+            )
+        finally:
+            connections.close_all()
+
+    def after_the_members(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if not fired and 'FROM "members_member"' in sql:
+            fired.append(sql)
+            worker = threading.Thread(target=transfer_in_another_connection)
+            worker.start()
+            worker.join()
+        return result
+
+    with connections["default"].execute_wrapper(after_the_members):
+        during = sheets(workbook_of(cast))
+    assert fired
+    assert Member.objects.get(pk=moved.pk).unit_id == cast.tree.cell_a.pk
+    assert during == before
+    after = sheets(workbook_of(cast))
+    assert len(after[roster.EVENTS_SHEET]) == len(before[roster.EVENTS_SHEET]) + 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_roster_is_read_in_one_read_only_transaction(cast):
+    seen = []
+
+    def note(execute, sql, params, many, context):
+        if sql == "BEGIN":  # SQLite's, sent as the transaction opens
+            return execute(sql, params, many, context)
+        seen.append(connections["default"].in_atomic_block)
+        if connection.vendor == "postgresql" and sql.startswith("SELECT"):
+            with connections["default"].cursor() as cursor:
+                cursor.execute("SHOW transaction_isolation")
+                seen.append(cursor.fetchone() == ("repeatable read",))
+        return execute(sql, params, many, context)
+
+    members = roster.export_members(unit=cast.tree.gc, user=cast.users.office, current_only=False)
+    out = io.BytesIO()
+    with connections["default"].execute_wrapper(note):
+        roster.write_export(members, out)
+    assert names(out.getvalue()) == sorted([cast.members.a.full_name, cast.members.b.full_name])
+    assert len(seen) >= 2 and all(seen), seen
+    assert not connections["default"].in_atomic_block
