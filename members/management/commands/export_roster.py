@@ -26,7 +26,7 @@ class Command(BaseCommand):
             roster.template_workbook().save(file)
             self.stdout.write(self.style.SUCCESS(f"Đã ghi mẫu nhập liệu vào {file}."))
             return
-        members = Member.objects.vietnamese_order()
+        members = Member.objects.all()
         if current:
             members = members.active()
         if unit:
@@ -35,5 +35,5 @@ class Command(BaseCommand):
             except Unit.DoesNotExist:
                 raise CommandError(f"Không có đơn vị mã “{unit}”.") from None
             members = members.filter(record_unit__in=Unit.objects.under(top))
-        count = roster.export_roster(members, file)
+        count = roster.write_export(members, file)  # in name order, as of one moment
         self.stdout.write(self.style.SUCCESS(f"Đã xuất {count} đảng viên vào {file}."))
