@@ -39,6 +39,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 
+from django.db import router
 from django.db.models import (
     BooleanField,
     Case,
@@ -494,11 +495,6 @@ def _unit_row(*, unit_id, end) -> QuerySet[Unit]:
     )
 
 
-def child_units(unit: Unit, day: datetime.date) -> QuerySet[UnitParent]:
-    """The links of the units directly under ``unit`` on ``day``, with the child units."""
-    return UnitParent.objects.valid_on(day).filter(parent=unit).select_related("unit")
-
-
 def children_figures(
     unit: Unit,
     start: datetime.date,
@@ -515,6 +511,35 @@ def children_figures(
     """
     if end < start:
         raise ValueError("end before start")
+    found = _children(unit.pk, end)
+    if not found:
+        return []
+    rows_by_child: dict[int, list[dict]] = {child.pk: [] for child, _grassroots in found}
+    children = list(rows_by_child)
+    for row in _flow_rows(unit, start, end, children=children):
+        rows_by_child[row["child"]].append(row)
+    rolls = {row["child"]: row for row in _roll_counts(unit, start, end, children=children)}
+    found.sort(key=lambda pair: (fold(pair[0].name), pair[0].name, pair[0].code))
+    return [
+        _make_figures(
+            child,
+            start,
+            end,
+            directive,
+            rows_by_child[child.pk],
+            rolls.get(child.pk, {}),
+            grassroots,
+        )
+        for child, grassroots in found
+    ]
+
+
+_UNIT_FIELDS = [field.attname for field in Unit._meta.concrete_fields]
+
+
+def _child_rows(*, unit_id, end) -> QuerySet[UnitParent]:
+    """The links of the units directly under unit ``unit_id`` on ``end``: each child's fields
+    (``unit__…``) and the grassroots organizations under it then."""
     grassroots = (
         UnitAncestry.objects.valid_on(end)
         .filter(ancestor=OuterRef("unit"), unit_kind__in=Unit.GRASSROOTS_KINDS)
@@ -523,30 +548,26 @@ def children_figures(
         .annotate(n=Count("pk"))
         .values("n")
     )
-    links = list(
-        child_units(unit, end).annotate(
-            grassroots=Coalesce(Subquery(grassroots, output_field=IntegerField()), 0)
-        )
+    return (
+        UnitParent.objects.valid_on(end)
+        .filter(parent=unit_id)
+        .values(*(f"unit__{name}" for name in _UNIT_FIELDS))
+        .annotate(grassroots=Coalesce(Subquery(grassroots, output_field=IntegerField()), 0))
+        .order_by()
     )
-    if not links:
-        return []
-    rows_by_child: dict[int, list[dict]] = {link.unit_id: [] for link in links}
-    children = list(rows_by_child)
-    for row in _flow_rows(unit, start, end, children=children):
-        rows_by_child[row["child"]].append(row)
-    rolls = {row["child"]: row for row in _roll_counts(unit, start, end, children=children)}
-    links.sort(key=lambda link: (fold(link.unit.name), link.unit.name, link.unit.code))
+
+
+def _children(unit_id: int, end: datetime.date) -> list[tuple[Unit, int]]:
+    """The units directly under unit ``unit_id`` on ``end``, each with the number of grassroots
+    organizations under it then, in one query (its SQL built once, ``prepared``: building it
+    through the ORM took 3 ms, three times the database's answer for a commune)."""
+    using = router.db_for_read(Unit)
     return [
-        _make_figures(
-            link.unit,
-            start,
-            end,
-            directive,
-            rows_by_child[link.unit_id],
-            rolls.get(link.unit_id, {}),
-            link.grassroots,
+        (
+            Unit.from_db(using, _UNIT_FIELDS, [row[f"unit__{name}"] for name in _UNIT_FIELDS]),
+            row["grassroots"],
         )
-        for link in links
+        for row in prepared.rows(("children",), _child_rows, unit_id=unit_id, end=end)
     ]
 
 
