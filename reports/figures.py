@@ -62,6 +62,7 @@ from branches.models import Unit, UnitAncestry, UnitParent
 from members import choices
 from members.models import Directive, Event, Membership
 from members.text import fold
+from thotnot_members.snapshot import read_snapshot
 
 from . import prepared
 
@@ -447,15 +448,18 @@ def unit_figures(
     end: datetime.date,
     directive: Directive | None = None,
 ) -> Figures:
-    """Every figure for ``unit``'s subtree over the inclusive period [start, end]."""
+    """Every figure for ``unit``'s subtree over the inclusive period [start, end], its three
+    queries read as of one moment (``read_snapshot``: the home page and a unit's page show
+    these figures outside the reports' own snapshot, ``report_reads``)."""
     if end < start:
         raise ValueError("end before start")
-    # First the unit's row: whether it spans the tree (read afresh: it decides the form of the
-    # other two queries), with the count of grassroots organizations under it.
-    (row,) = prepared.rows(("unit",), _unit_row, unit_id=unit.pk, end=end)
-    unit.spans_tree, grassroots = bool(row["spans"]), row["grassroots"]
-    rows = _flow_rows(unit, start, end)
-    roll = _roll_counts(unit, start, end)
+    with read_snapshot(router.db_for_read(Event)):
+        # First the unit's row: whether it spans the tree (read afresh: it decides the form of
+        # the other two queries), with the count of grassroots organizations under it.
+        (row,) = prepared.rows(("unit",), _unit_row, unit_id=unit.pk, end=end)
+        unit.spans_tree, grassroots = bool(row["spans"]), row["grassroots"]
+        rows = _flow_rows(unit, start, end)
+        roll = _roll_counts(unit, start, end)
     return _make_figures(unit, start, end, directive, rows, roll, grassroots)
 
 

@@ -286,6 +286,31 @@ def test_a_report_counts_from_one_snapshot_while_a_clerk_commits_an_admission(
     assert after.figures.all_events.admitted == before.all_events.admitted + 1
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="as for the report's (above): SQLite's test database"
+)
+def test_a_units_figures_outside_the_reports_are_read_from_one_snapshot(client, cast, monkeypatch):
+    """The home page and a unit's page show ``unit_figures`` outside ``report_reads``."""
+    start, end = datetime.date(2023, 1, 1), datetime.date(2023, 6, 5)
+    before = figures.unit_figures(cast.tree.root, start, end)
+    rolls = figures._roll_counts
+
+    def rolls_after_a_commit(unit, start, end, *, children=None):
+        admit_in_another_connection(cast.tree.cell_a, datetime.date(2023, 5, 2), cast.directive)
+        return rolls(unit, start, end, children=children)
+
+    monkeypatch.setattr(figures, "_roll_counts", rolls_after_a_commit)
+    during = figures.unit_figures(cast.tree.root, start, end)
+    monkeypatch.undo()
+    assert during == before
+    assert during.balance_difference == 0
+    after = figures.unit_figures(cast.tree.root, start, end)
+    assert after.all_events.admitted == before.all_events.admitted + 1
+    assert after.balance_difference == 0
+    client.force_login(cast.users.board)
+    assert client.get(reverse("home")).status_code == 200
+
+
 @pytest.mark.parametrize("deployment", ["primary", "replica"])
 def test_a_report_reads_in_one_read_only_transaction(client, cast, settings, deployment):
     if deployment == "replica":
