@@ -116,7 +116,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Write-ahead log: a report reads in one transaction (thotnot_members/replica.py), which in
+    # Write-ahead log: a report reads in one transaction (thotnot_members/snapshot.py), which in
     # SQLite's default journal would hold back every commit until it ends (a 150,000-member
     # city's report workbook: ~11 s, against a 5 s wait before "database is locked"); in WAL
     # mode readers and the writer do not wait for each other. (A no-op in memory.)
