@@ -14,9 +14,12 @@ from __future__ import annotations
 import contextlib
 import datetime
 import itertools
+import threading
+from collections.abc import Callable
 from types import SimpleNamespace
 
 import pytest
+from django.db import connection, connections
 
 from branches.models import Unit
 from branches.services import unit_create
@@ -170,6 +173,31 @@ def nothing_written():
 def error_keys(error) -> set[str]:
     """The fields a ValidationError is keyed to (empty for a message-only error)."""
     return set(error.message_dict) if hasattr(error, "error_dict") else set()
+
+
+def in_another_connection(work: Callable[[], object]) -> None:
+    """Run ``work`` as another clerk's request would, on a database connection of its own (a
+    thread: Django's connections are per thread), committed at once; wait for it."""
+
+    def run():
+        try:
+            work()
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+
+
+# Tests that commit from ``in_another_connection`` while the test's own connection holds a
+# read transaction open.
+WRITES_BESIDE_A_READ = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite's test database is in memory with a shared cache, where another connection "
+    "cannot write while a read transaction is open; SQLite transactions read one state of the "
+    "database by themselves (tests of the same reads check that they run in one)",
+)
 
 
 # The cast of users per role (tests/cast.py), for every test module; imported last because it

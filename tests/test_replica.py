@@ -15,7 +15,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import zoneinfo
 from io import StringIO
 from types import SimpleNamespace
@@ -34,7 +33,7 @@ from branches.models import Unit
 from members.models import Member
 from reports import figures
 from tests.cast import cast  # noqa: F401
-from tests.conftest import admit
+from tests.conftest import WRITES_BESIDE_A_READ, admit, in_another_connection
 from thotnot_members.replica import report_reads
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
@@ -237,26 +236,10 @@ def test_the_replica_url_adds_the_alias_and_sends_the_reports_there():
 
 
 def admit_in_another_connection(unit: Unit, day: datetime.date, directive) -> None:
-    """What another clerk's request does: admit someone on a connection of its own (another
-    thread: Django's connections are per thread), committed at once."""
-
-    def work():
-        try:
-            admit(unit, day, full_name="Võ Thị Thu", directive=directive)
-        finally:
-            connections.close_all()
-
-    worker = threading.Thread(target=work)
-    worker.start()
-    worker.join()
+    in_another_connection(lambda: admit(unit, day, full_name="Võ Thị Thu", directive=directive))
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="SQLite's test database is in memory with a shared cache, where another connection "
-    "cannot write while a report's read transaction is open; SQLite transactions read one "
-    "state of the database by themselves (the next test checks that a report reads in one)",
-)
+@WRITES_BESIDE_A_READ
 @pytest.mark.parametrize("deployment", ["primary", "replica"])
 def test_a_report_counts_from_one_snapshot_while_a_clerk_commits_an_admission(
     client, cast, settings, monkeypatch, deployment
@@ -269,7 +252,9 @@ def test_a_report_counts_from_one_snapshot_while_a_clerk_commits_an_admission(
     rolls = figures._roll_counts
 
     def rolls_after_a_commit(unit, start, end, *, children=None):
-        if children is None:  # the unit's own figures: their flows are read, their rolls not
+        # The children's figures: their flows are read, their rolls not (the unit's own
+        # figures, read after them, are one snapshot by themselves: ``unit_figures``).
+        if children is not None:
             admit_in_another_connection(cast.tree.cell_a, datetime.date(2023, 5, 2), cast.directive)
         return rolls(unit, start, end, children=children)
 
@@ -286,9 +271,7 @@ def test_a_report_counts_from_one_snapshot_while_a_clerk_commits_an_admission(
     assert after.figures.all_events.admitted == before.all_events.admitted + 1
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="as for the report's (above): SQLite's test database"
-)
+@WRITES_BESIDE_A_READ
 def test_a_units_figures_outside_the_reports_are_read_from_one_snapshot(client, cast, monkeypatch):
     """The home page and a unit's page show ``unit_figures`` outside ``report_reads``."""
     start, end = datetime.date(2023, 1, 1), datetime.date(2023, 6, 5)

@@ -38,21 +38,21 @@ PRIMARY_ONLY_APPS = frozenset({"auth", "sessions", "axes", "contenttypes"})
 @contextlib.contextmanager
 def report_reads() -> Iterator[None]:
     """Within the block (or the decorated function: ``@report_reads()``), reads go to
-    ``settings.REPORTS_DATABASE``, all as of one moment (``_one_snapshot``)."""
+    ``settings.REPORTS_DATABASE``, all as of one moment (``read_snapshot`` there)."""
     token = _reading_reports.set(True)
     try:
-        with _one_snapshot():
+        with read_snapshot(_reports_alias()):
             yield
     finally:
         _reading_reports.reset(token)
 
 
-def _one_snapshot():
-    """``read_snapshot`` on the alias the reports read from: the primary when a transaction is
-    open there (``ReportReplicaRouter``), else ``REPORTS_DATABASE``."""
+def _reports_alias() -> str:
+    """Where the reports read: ``REPORTS_DATABASE``, except inside a transaction on the primary,
+    whose reads must see its own uncommitted writes."""
     if connections[DEFAULT_DB_ALIAS].in_atomic_block:
-        return read_snapshot(DEFAULT_DB_ALIAS)
-    return read_snapshot(settings.REPORTS_DATABASE)
+        return DEFAULT_DB_ALIAS
+    return settings.REPORTS_DATABASE
 
 
 class ReportReplicaRouter:
@@ -60,13 +60,8 @@ class ReportReplicaRouter:
     and every migration go to ``default``."""
 
     def db_for_read(self, model, **hints) -> str:
-        if (
-            _reading_reports.get()
-            and model._meta.app_label not in PRIMARY_ONLY_APPS
-            # Inside a transaction on the primary, reads must see its own uncommitted writes.
-            and not connections[DEFAULT_DB_ALIAS].in_atomic_block
-        ):
-            return settings.REPORTS_DATABASE
+        if _reading_reports.get() and model._meta.app_label not in PRIMARY_ONLY_APPS:
+            return _reports_alias()
         # Explicitly, so that objects read from the replica do not keep reading from it
         # (Django's fallback is the alias an instance came from).
         return DEFAULT_DB_ALIAS

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import io
-import threading
 
 import pytest
 import time_machine
@@ -22,7 +21,7 @@ from members import roster, tasks
 from members.models import Member, RosterExport, RosterExportPart
 from members.roster import locks
 from members.services import member_transfer
-from tests.conftest import make_decision
+from tests.conftest import WRITES_BESIDE_A_READ, in_another_connection, make_decision
 from tests.members.workers import Holder
 
 pytestmark = pytest.mark.django_db
@@ -386,39 +385,28 @@ def workbook_of(cast) -> bytes:
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="SQLite's test database is in memory with a shared cache, where another connection "
-    "cannot write while the export's read transaction is open; SQLite transactions read one "
-    "state of the database by themselves (the next test checks that the export reads in one)",
-)
+@WRITES_BESIDE_A_READ
 def test_a_roster_reads_one_moment_while_a_clerk_commits_a_transfer(cast):
     """The members are read first, their events after (500 at a time): a transfer committed
     in between would show in a member's events but not in the member's row."""
     before = sheets(workbook_of(cast))
     moved = cast.members.b
     fired = []
+    day = datetime.date(2023, 5, 2)
 
-    def transfer_in_another_connection():
-        try:
-            day = datetime.date(2023, 5, 2)
-            member = Member.objects.get(pk=moved.pk)
-            member_transfer(
-                member=member,
-                to_unit=cast.tree.cell_a,
-                effective_date=day,
-                decision=make_decision(day),
-            )
-        finally:
-            connections.close_all()
+    def transfer():
+        member_transfer(
+            member=Member.objects.get(pk=moved.pk),
+            to_unit=cast.tree.cell_a,
+            effective_date=day,
+            decision=make_decision(day),
+        )
 
     def after_the_members(execute, sql, params, many, context):
         result = execute(sql, params, many, context)
         if not fired and 'FROM "members_member"' in sql:
             fired.append(sql)
-            worker = threading.Thread(target=transfer_in_another_connection)
-            worker.start()
-            worker.join()
+            in_another_connection(transfer)
         return result
 
     with connections["default"].execute_wrapper(after_the_members):
