@@ -25,13 +25,21 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, StrIndex
+from django.db.models.lookups import StartsWith
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from branches.models import Unit
 
 from . import choices
-from .text import SORT_KEY_LENGTH, fold, name_sort_floor, name_sort_key, normalize_spaces
+from .text import (
+    SORT_KEY_LENGTH,
+    after_prefix,
+    fold,
+    name_sort_floor,
+    name_sort_key,
+    normalize_spaces,
+)
 
 
 class Directive(models.Model):
@@ -62,6 +70,36 @@ class Status(models.TextChoices):
 
 
 ACTIVE_STATUSES = (Status.PROBATIONARY, Status.OFFICIAL)
+
+
+@models.CharField.register_lookup
+class Prefix(StartsWith):
+    """``startswith``, case-sensitive, written as the range it is in byte order: ``prefix <=
+    column < after_prefix(prefix)`` (PostgreSQL's pattern operators, served by a
+    ``varchar_pattern_ops`` index; SQLite's own comparison, its columns' collation being
+    bytewise). PostgreSQL answers a LIKE from the same range of the index but tests LIKE again
+    on every entry of it: a province's "nguyen thi", 67,000 entries read for its 2,500, 2.5-3
+    ms of its ~20. Other databases get LIKE."""
+
+    lookup_name = "prefix"
+
+    def as_postgresql(self, compiler, connection):
+        return self._as_range(compiler, connection, ">=", "<", pattern="~")
+
+    def as_sqlite(self, compiler, connection):
+        return self._as_range(compiler, connection, ">=", "<")
+
+    def _as_range(self, compiler, connection, at_least, below, *, pattern=""):
+        if not isinstance(self.rhs, str):
+            return self.as_sql(compiler, connection)
+        column, column_params = self.process_lhs(compiler, connection)
+        sql = f"{column} {pattern}{at_least}{pattern} %s"
+        params = [*column_params, self.rhs]
+        upper = after_prefix(self.rhs)
+        if upper is not None:
+            sql = f"({sql} AND {column} {pattern}{below}{pattern} %s)"
+            params += [*column_params, upper]
+        return sql, params
 
 
 class MemberQuerySet(models.QuerySet):
@@ -95,7 +133,7 @@ class MemberQuerySet(models.QuerySet):
             return self
         members = self
         if from_start:
-            name = Q(name_folded__startswith=key)
+            name = Q(name_folded__prefix=key)
         else:
             # Twice the same test, for the database to start from whichever is smaller: the
             # names that contain it, from the dictionary of names (``MemberName``), then their
@@ -120,7 +158,7 @@ class MemberQuerySet(models.QuerySet):
         (nationwide "nguyen thi": 79,000 other entries walked before a page of its matches,
         12 ms; from its floor, 2,700 and 1 ms)."""
         floor = (
-            MemberName.objects.filter(name__startswith=fold(text))
+            MemberName.objects.filter(name__prefix=fold(text))
             .order_by("sort_floor")
             .values("sort_floor")[:1]
         )

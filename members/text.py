@@ -54,6 +54,20 @@ def _word_key(word: str) -> str:
     return "".join(f"{n:02d}" for n in letters) + "!" + "".join(str(t) for t in tones)
 
 
+def after_prefix(prefix: str) -> str | None:
+    """The least string above every string that starts with ``prefix``, in code point order
+    (UTF-8's byte order): its last character that has a next one, that next one; None when
+    there is none (every string at or above ``prefix`` starts with it). 'nguyen thi' →
+    'nguyen thj', so a prefix is a range: ``prefix <= s < after_prefix(prefix)``."""
+    for end in range(len(prefix) - 1, -1, -1):
+        code = ord(prefix[end]) + 1
+        if 0xD800 <= code <= 0xDFFF:
+            code = 0xE000  # surrogates are not characters: UTF-8 has no bytes for them
+        if code <= 0x10FFFF:
+            return prefix[:end] + chr(code)
+    return None
+
+
 def name_sort_key(full_name: str) -> str:
     """Vietnamese order: by given name (the last word), then family and middle names in order."""
     words = normalize_spaces(full_name).split(" ")

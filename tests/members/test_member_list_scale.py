@@ -326,7 +326,9 @@ def test_name_searches_can_use_their_index(cast, crowd, search, index):
     assert any(name in chosen for name in index)
     if search["from_start"]:
         condition = next(line for line in chosen.splitlines() if "Index Cond" in line)
-        assert "~>=~ 'nguyen van'" in condition
+        assert "~>=~ 'nguyen van'" in condition and "~<~ 'nguyen vao'" in condition
+        # The range is the whole condition: no LIKE (~~) tested again on each entry.
+        assert "~~" not in chosen
     else:
         assert "member_name_prefix_idx" in chosen
         assert "Seq Scan on members_member" not in chosen
