@@ -183,13 +183,13 @@ def unit_detail(request, code: str):
     subtree_members = (
         # One filter() call: the conditions must hold for one and the same ancestry row.
         Member.objects.filter(
-            Q(unit__ancestry__valid_to__isnull=True) | Q(unit__ancestry__valid_to__gt=today),
+            Q(closure__valid_to__isnull=True) | Q(closure__valid_to__gt=today),
             status__in=ACTIVE_STATUSES,
-            unit__ancestry__ancestor=OuterRef("unit"),
-            unit__ancestry__valid_from__lte=today,
+            closure__ancestor=OuterRef("unit"),
+            closure__valid_from__lte=today,
         )
         .order_by()
-        .values("unit__ancestry__ancestor")
+        .values("closure__ancestor")
         .annotate(n=Count("pk"))
         .values("n")
     )

@@ -29,7 +29,7 @@ from django.db.models.lookups import StartsWith
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from branches.models import Unit
+from branches.models import ClosureRows, Unit, UnitAncestry
 
 from . import choices
 from .text import (
@@ -266,6 +266,8 @@ class Member(models.Model):
         editable=False,
         related_name="members",
     )
+    # The closure's rows of ``unit``, joined directly (a unit page: each child's members now).
+    closure = ClosureRows(UnitAncestry, from_fields=["unit"], to_fields=["unit"])
     # The cell that keeps the member's file: the current cell, or the last one for members who
     # left. Scoping goes by it (a ward's staff still see their former members' records).
     record_unit = models.ForeignKey(
@@ -481,6 +483,8 @@ class Event(models.Model):
         db_index=False,
         help_text=_("Chi bộ có đảng viên trong danh sách khi sự kiện xảy ra."),
     )
+    # The closure's rows of ``unit``, joined directly (reports: "events under X on their day").
+    closure = ClosureRows(UnitAncestry, from_fields=["unit"], to_fields=["unit"])
     # Transfers: the unit at the other end, or its name when it is outside this system.
     other_unit = models.ForeignKey(
         Unit,
@@ -738,6 +742,8 @@ class Membership(models.Model):
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="memberships", db_index=False
     )
+    # The closure's rows of ``unit``, joined directly (reports: "members of X on D").
+    closure = ClosureRows(UnitAncestry, from_fields=["unit"], to_fields=["unit"])
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
     start_event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="+")

@@ -192,7 +192,7 @@ def _roll_counts(
             ("roll", "by child", len(children)),
             lambda **v: (
                 _rolls(**_with_children(v))
-                .values(child=F("unit__ancestry__ancestor"))
+                .values(child=F(f"{_A}ancestor"))
                 .annotate(**_roll_aggregates(**v))
                 .order_by()
             ),
@@ -226,7 +226,7 @@ def _spanning_roll_counts(*, end, before) -> dict:
     }
 
 
-_A = "unit__ancestry__"
+_A = "closure__"
 
 
 def _rolls(*, start, end, before, unit_id=None, children=None) -> QuerySet[Membership]:
@@ -1004,7 +1004,7 @@ def roll_members(
             "members_at_end": _open_on(end),
         }.get(figure, Q(pk__in=[]))
         return Membership.objects.filter(condition).order_by("member__name_sort_key", "pk")
-    a = "unit__ancestry__"
+    a = _A
     in_range = {"gte": start, "lte": end}
     condition = {
         "members_at_start": _valid_on(a, before) & _open_on(before),

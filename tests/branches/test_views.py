@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -245,6 +246,18 @@ def test_children_count_their_whole_subtree(client, cast):
     response = detail(client, cast.users.board, cast.tree.root)
     children = {link.unit.code: link.members_now for link in response.context["child_links"]}
     assert children == {cast.tree.gc.code: 2, cast.tree.gcell.code: 1, cast.other.code: 1}
+
+
+def test_childrens_members_are_counted_from_the_closure_joined_directly(client, cast):
+    # Not through the units' table, which the count does not read (``ClosureRows``).
+    with CaptureQueriesContext(connection) as ctx:
+        detail(client, cast.users.board, cast.tree.root)
+    (children,) = [q["sql"] for q in ctx.captured_queries if '"members_member" U0' in q["sql"]]
+    assert re.search(
+        r'FROM "members_member" U0 INNER JOIN "branches_unitancestry" (U\d+) '
+        r'ON \(U0\."unit_id" = \1\."unit_id"\)',
+        children,
+    ), children
 
 
 def test_dissolved_unit_names_its_successor(client, cast):

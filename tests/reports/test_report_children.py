@@ -22,6 +22,7 @@ from members.services import (
     member_transfer,
     member_transfer_in,
 )
+from reports.exports import build_unit_report
 from reports.figures import (
     ADMITTED_SUBSETS,
     FLOW_KINDS,
@@ -170,6 +171,27 @@ def test_the_childrens_counts_name_the_children_read_before_them(story):
         assert "branches_unitparent" not in sql
         (ids,) = re.findall(r'"ancestor_id" IN \(([-\d, ]+)\)', sql)
         assert sorted(int(pk) for pk in ids.split(",")) == sorted(f.unit.pk for f in children)
+
+
+def test_the_counts_join_the_closure_to_events_and_roll_periods_directly(story, directive28):
+    # Not through the units' table, which none of them reads: PostgreSQL keeps an inner join
+    # it is not asked for, and probes the units' key once per event (``ClosureRows``).
+    with CaptureQueriesContext(connection) as ctx:
+        build_unit_report(story.gc, *PERIOD, directive28)
+        list(flow_events(story.gc, *PERIOD, directive28, "admissions"))
+        list(roll_members(story.gc, *PERIOD, "members_at_end"))
+    statements = [q["sql"] for q in ctx.captured_queries]
+    record = r'"members_(?:event|membership)"\."unit_id"'
+    through_units = [s for s in statements if re.search(rf'{record} = "branches_unit"\."id"', s)]
+    direct = [
+        s
+        for s in statements
+        if re.search(rf'{record} = (?:"branches_unitancestry"|T\d+)\."unit_id"', s)
+    ]
+    assert through_units == []
+    # Flows and rolls, the unit's and its children's; the admitted, the organizations
+    # admitting and the years; the records of two figures.
+    assert len(direct) == 9
 
 
 def test_the_breakdown_of_the_admitted(tree, directive28, django_assert_num_queries):
