@@ -283,9 +283,10 @@ def bench_pages(units: dict[str, Unit], runs: int, levels: list[str]) -> None:
                 t_sql = raw_ms(statements, runs)
                 # The list's and the search's own statements (the matches counted and sorted,
                 # the page's rows), apart from the session's, the user's and the filter's.
-                on_members = [sql for sql in statements if 'FROM "members_member"' in sql]
-                listing = label != "report page"
-                t_members = f"{raw_ms(on_members, runs):.1f}" if listing else "-"
+                t_members = "-"
+                if label != "report page":
+                    on_members = [sql for sql in statements if 'FROM "members_member"' in sql]
+                    t_members = f"{raw_ms(on_members, runs):.1f}"
                 rows.append(
                     [f"{level}: {label}", f"{t_page:.1f}", f"{t_sql:.1f}", t_members, f"{n}"]
                 )

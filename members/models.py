@@ -29,7 +29,7 @@ from django.db.models.lookups import StartsWith
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from branches.models import ClosureRows, Unit, UnitAncestry
+from branches.models import ClosureRows, Unit
 
 from . import choices
 from .text import (
@@ -84,20 +84,20 @@ class Prefix(StartsWith):
     lookup_name = "prefix"
 
     def as_postgresql(self, compiler, connection):
-        return self._as_range(compiler, connection, ">=", "<", pattern="~")
+        return self._as_range(compiler, connection, "~>=~", "~<~")
 
     def as_sqlite(self, compiler, connection):
         return self._as_range(compiler, connection, ">=", "<")
 
-    def _as_range(self, compiler, connection, at_least, below, *, pattern=""):
+    def _as_range(self, compiler, connection, at_least: str, below: str):
         if not isinstance(self.rhs, str):
             return self.as_sql(compiler, connection)
         column, column_params = self.process_lhs(compiler, connection)
-        sql = f"{column} {pattern}{at_least}{pattern} %s"
+        sql = f"{column} {at_least} %s"
         params = [*column_params, self.rhs]
         upper = after_prefix(self.rhs)
         if upper is not None:
-            sql = f"({sql} AND {column} {pattern}{below}{pattern} %s)"
+            sql = f"({sql} AND {column} {below} %s)"
             params += [*column_params, upper]
         return sql, params
 
@@ -267,7 +267,7 @@ class Member(models.Model):
         related_name="members",
     )
     # The closure's rows of ``unit``, joined directly (a unit page: each child's members now).
-    closure = ClosureRows(UnitAncestry, from_fields=["unit"], to_fields=["unit"])
+    closure = ClosureRows()
     # The cell that keeps the member's file: the current cell, or the last one for members who
     # left. Scoping goes by it (a ward's staff still see their former members' records).
     record_unit = models.ForeignKey(
@@ -484,7 +484,7 @@ class Event(models.Model):
         help_text=_("Chi bộ có đảng viên trong danh sách khi sự kiện xảy ra."),
     )
     # The closure's rows of ``unit``, joined directly (reports: "events under X on their day").
-    closure = ClosureRows(UnitAncestry, from_fields=["unit"], to_fields=["unit"])
+    closure = ClosureRows()
     # Transfers: the unit at the other end, or its name when it is outside this system.
     other_unit = models.ForeignKey(
         Unit,
@@ -743,7 +743,7 @@ class Membership(models.Model):
         Unit, on_delete=models.PROTECT, related_name="memberships", db_index=False
     )
     # The closure's rows of ``unit``, joined directly (reports: "members of X on D").
-    closure = ClosureRows(UnitAncestry, from_fields=["unit"], to_fields=["unit"])
+    closure = ClosureRows()
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
     start_event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="+")
