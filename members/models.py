@@ -717,7 +717,9 @@ class MemberName(models.Model):
         verbose_name = _("tên trong từ điển tìm kiếm")
         verbose_name_plural = _("từ điển tên để tìm kiếm")
         indexes = [
-            # A prefix's names and their floors, from the index alone (PostgreSQL).
+            # A prefix's names and their floors, from the index alone (PostgreSQL). Django's
+            # own pattern index for the primary key, the same without the floors, is dropped
+            # by migration 0013; an AlterField of ``name`` would create it again.
             models.Index(
                 fields=["name"],
                 name="membername_prefix_floor_idx",
