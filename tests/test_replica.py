@@ -25,7 +25,7 @@ from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.core.management import call_command
-from django.db import connection, connections, router, transaction
+from django.db import connections, router, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -332,43 +332,3 @@ def test_inside_a_transaction_already_open_the_reports_read_within_it(cast):
         assert seen.all_events.admitted >= 1
         transaction.set_rollback(True)
     assert not Member.objects.filter(pk=member.pk).exists()
-
-
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's journal (settings)")
-def test_on_sqlite_a_commit_neither_waits_for_a_reading_transaction_nor_shows_in_it(tmp_path):
-    """A file database runs in WAL mode (settings): while a report reads in its transaction,
-    a clerk's request commits at once, and the report keeps reading what it began with.
-
-    Two connections of the app's own settings to a file (the test database is in memory);
-    made directly, as the suite allows no other alias."""
-    configured = connections.settings["default"]
-    settings_dict = {
-        **configured,
-        "NAME": str(tmp_path / "db.sqlite3"),
-        # Fail fast rather than wait the default 5 s, should a commit have to wait.
-        "OPTIONS": {**configured.get("OPTIONS", {}), "timeout": 0.5},
-    }
-    report, clerk = (
-        type(connections["default"])(settings_dict, alias)
-        for alias in ("file_report", "file_clerk")
-    )
-
-    def run(conn, sql: str):
-        with conn.cursor() as cursor:
-            cursor.execute(sql)
-            return cursor.fetchone()
-
-    try:
-        run(clerk, "CREATE TABLE decision (number text)")
-        run(clerk, "INSERT INTO decision VALUES ('1-QĐ/ĐU')")
-        assert run(clerk, "PRAGMA journal_mode") == ("wal",)
-        run(report, "BEGIN")  # as transaction.atomic() begins on SQLite
-        assert run(report, "SELECT COUNT(*) FROM decision") == (1,)
-        run(clerk, "INSERT INTO decision VALUES ('2-QĐ/ĐU')")  # autocommit: committed
-        assert run(clerk, "SELECT COUNT(*) FROM decision") == (2,)
-        assert run(report, "SELECT COUNT(*) FROM decision") == (1,)
-        run(report, "COMMIT")
-        assert run(report, "SELECT COUNT(*) FROM decision") == (2,)
-    finally:
-        report.close()
-        clerk.close()

@@ -120,7 +120,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite's default journal would hold back every commit until it ends (a 150,000-member
     # city's report workbook: ~11 s, against a 5 s wait before "database is locked"); in WAL
     # mode readers and the writer do not wait for each other. (A no-op in memory.)
-    DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL"
+    # Every transaction begins IMMEDIATE, holding the write lock from its start: a service reads
+    # the member's state and then writes, and in a deferred transaction a commit by another
+    # clerk in between made that write fail at once ("database is locked"); now the other
+    # writer waits for the lock (the timeout, 5 s). Reports begin theirs deferred (snapshot.py).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        init_command="PRAGMA journal_mode=WAL", transaction_mode="IMMEDIATE"
+    )
 
 # Report reads (pages, PDFs, workbooks, directive28_report) on a read replica when
 # DATABASE_REPLICA_URL is set; every other read and all writes stay on default

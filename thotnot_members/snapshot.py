@@ -9,7 +9,8 @@ balance), a roster row that says one cell beside events that say another. ``read
 runs the block in one read-only transaction, REPEATABLE READ on PostgreSQL: every statement
 sees the database as it was at the first. A SQLite transaction reads one state of the file by
 itself; the file runs in WAL mode (settings), so that a long reading transaction and the
-clerks' commits do not wait for each other.
+clerks' commits do not wait for each other, and it begins deferred, taking no write lock (the
+writers' transactions begin IMMEDIATE, settings).
 """
 
 from __future__ import annotations
@@ -31,9 +32,25 @@ def read_snapshot(using: str) -> Iterator[None]:
     if connection.in_atomic_block:
         yield
         return
-    with transaction.atomic(using=using):
+    with _begins_without_write_lock(connection), transaction.atomic(using=using):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 # The transaction's first statement: its isolation is fixed at the first read.
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         yield
+
+
+@contextlib.contextmanager
+def _begins_without_write_lock(connection) -> Iterator[None]:
+    """On SQLite, a transaction begun within the block is DEFERRED, whatever the connection's
+    ``transaction_mode`` (Django's option, read from the connection when it begins one)."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    connection.ensure_connection()  # connecting sets the mode from the settings
+    configured = connection.transaction_mode
+    connection.transaction_mode = "DEFERRED"
+    try:
+        yield
+    finally:
+        connection.transaction_mode = configured
