@@ -1004,16 +1004,15 @@ def roll_members(
             "members_at_end": _open_on(end),
         }.get(figure, Q(pk__in=[]))
         return Membership.objects.filter(condition).order_by("member__name_sort_key", "pk")
-    a = _A
     in_range = {"gte": start, "lte": end}
     condition = {
-        "members_at_start": _valid_on(a, before) & _open_on(before),
-        "members_at_end": _valid_on(a, end) & _open_on(end),
-        "moved_in": Q(**{f"{a}valid_from__{op}": day for op, day in in_range.items()})
-        & _open_before(F(f"{a}valid_from")),
-        "moved_out": Q(**{f"{a}valid_to__{op}": day for op, day in in_range.items()})
-        & _open_before(F(f"{a}valid_to")),
+        "members_at_start": _valid_on(_A, before) & _open_on(before),
+        "members_at_end": _valid_on(_A, end) & _open_on(end),
+        "moved_in": Q(**{f"{_A}valid_from__{op}": day for op, day in in_range.items()})
+        & _open_before(F(f"{_A}valid_from")),
+        "moved_out": Q(**{f"{_A}valid_to__{op}": day for op, day in in_range.items()})
+        & _open_before(F(f"{_A}valid_to")),
     }[figure]
-    return Membership.objects.filter(Q(**{f"{a}ancestor": unit}) & condition).order_by(
+    return Membership.objects.filter(Q(**{f"{_A}ancestor": unit}) & condition).order_by(
         "member__name_sort_key", "pk"
     )
