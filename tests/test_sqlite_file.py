@@ -14,6 +14,7 @@ import threading
 import pytest
 from django.db import OperationalError, connection, connections, transaction
 
+from thotnot_members.busy import database_busy
 from thotnot_members.snapshot import read_snapshot
 
 pytestmark = [
@@ -125,3 +126,24 @@ def test_a_writers_transaction_holds_the_write_lock_from_its_start(decisions):
             transaction.atomic(using="impatient"),
         ):
             run(impatient, "INSERT INTO decision VALUES ('2-QĐ/ĐU')")
+
+
+def test_a_writer_refused_for_the_lock_is_told_the_database_is_busy(decisions):
+    """The error a writer gets when another holds the lock past its wait is the one the app
+    calls busy (``database_busy``: the entry forms and the busy page say so); another failure
+    of the database is not."""
+    with (
+        file_connection(decisions, "first_clerk", timeout=10) as first,
+        file_connection(decisions, "impatient", timeout=0.2) as impatient,
+    ):
+        with transaction.atomic(using="first_clerk"):
+            run(first, "INSERT INTO decision VALUES ('2-QĐ/ĐU')")
+            with (
+                pytest.raises(OperationalError) as refused,
+                transaction.atomic(using="impatient"),
+            ):
+                run(impatient, "INSERT INTO decision VALUES ('3-QĐ/ĐU')")
+        assert database_busy(refused.value)
+        with pytest.raises(OperationalError) as failed:
+            run(impatient, "SELECT * FROM no_such_table")
+        assert not database_busy(failed.value)

@@ -65,6 +65,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A view that fails because SQLite's write lock is held (a roster's commit) shows the
+    # "busy" page, not the server error page (thotnot_members/busy.py).
+    "thotnot_members.busy.BusyDatabaseMiddleware",
     # Last, as django-axes requires: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -4,7 +4,9 @@ Every page works the same way. GET shows the form. POST validates it, then calls
 of the event kind (``members.services``), which checks the kind's rules and writes everything in
 one transaction. A refusal (a ``ValidationError`` keyed by field names) is put back on the form
 next to the field it names, and the page is shown again with everything typed kept; on success a
-message and a redirect to the member's page.
+message and a redirect to the member's page. A database too busy to take the write (SQLite's
+lock held by a roster's commit, ``thotnot_members.busy``) is said at the top of the form, again
+with everything typed kept.
 
 Access: objects through ``members.access.get_member(..., for_edit=True)`` (404 outside the
 user's scope, 403 for a reader); pages without an object refuse readers with 403 through
@@ -21,7 +23,7 @@ from functools import partial
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -31,6 +33,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from branches.access import may_edit_anything
+from thotnot_members.busy import database_busy
 
 from .. import forms, services
 from ..access import get_member
@@ -63,13 +66,31 @@ def _show_refusal(form: BaseForm, error: ValidationError, aliases: dict | None =
 
 
 def _written(form: BaseForm, write: Callable[[], object], aliases: dict | None = None) -> bool:
-    """Call the service; False (and the refusal on the form) if it refused."""
+    """Call the service; False (and the refusal on the form) if it refused or the database
+    was too busy to take the write."""
     try:
         write()
     except ValidationError as error:
         _show_refusal(form, error, aliases)
         return False
+    except OperationalError as error:
+        _show_busy(form, error)
+        return False
     return True
+
+
+def _show_busy(form: BaseForm, error: OperationalError) -> None:
+    """Say at the top of the form that the database was too busy to take the write (nothing
+    was written); re-raise any other database failure."""
+    if not database_busy(error):
+        raise error
+    form.add_error(
+        None,
+        _(
+            "Chưa lưu: hệ thống đang bận ghi dữ liệu khác (chẳng hạn một danh sách nhập từ "
+            "Excel). Những gì bạn đã nhập vẫn còn dưới đây; hãy bấm lưu lại sau ít phút."
+        ),
+    )
 
 
 def _written_new_record(form: BaseForm, write: Callable[[], object]) -> bool:
@@ -232,6 +253,8 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
             current = _update_record(form)
         except IntegrityError:
             _after_race(form)
+        except OperationalError as error:
+            _show_busy(form, error)
         else:
             if current is None:
                 name = form.instance.full_name

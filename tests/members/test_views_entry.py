@@ -360,6 +360,74 @@ def test_a_citizen_id_taken_in_a_race_is_a_form_error_not_a_500(cast, client, mo
     assert "đã có" in str(form_errors(response)["citizen_id"])
 
 
+# SQLite's own message when another writer holds the lock past the wait (tests/test_sqlite_file.py
+# raises the real one): a roster's commit holds it for its whole run.
+BUSY = "database is locked"
+BUSY_TEXT = "hệ thống đang bận"
+
+
+def refuse_as_busy(*args, **kwargs):
+    from django.db import OperationalError
+
+    raise OperationalError(BUSY)
+
+
+def test_a_new_record_refused_by_a_busy_database_says_so_and_keeps_the_input(
+    cast, client, monkeypatch
+):
+    from members import services
+
+    monkeypatch.setattr(services, "member_admit", refuse_as_busy)
+    client.force_login(cast.users.board)
+    with nothing_written():
+        response = client.post(url("member_admit"), admission(cast))
+    assert response.status_code == 200
+    assert BUSY_TEXT in str(form_errors(response)["__all__"])
+    assert 'value="Đặng Thị Hồng Nhung"' in response.content.decode()
+
+
+def test_an_event_refused_by_a_busy_database_says_so_and_keeps_the_input(cast, client, monkeypatch):
+    from members import services
+
+    monkeypatch.setattr(services, "member_remove", refuse_as_busy)
+    member = cast.members.b
+    client.force_login(cast.users.office)
+    data = {**decision(decision_no="77-QĐ/ĐU"), "kind": K.STRUCK_OFF, "reason": R.UNPAID_DUES}
+    with nothing_written():
+        response = client.post(
+            url("member_remove", member), {**data, "effective_date": "05/06/2023"}
+        )
+    assert response.status_code == 200
+    assert BUSY_TEXT in str(form_errors(response)["__all__"])
+    assert 'value="77-QĐ/ĐU"' in response.content.decode()
+
+
+def test_an_edit_refused_by_a_busy_database_says_so_and_keeps_the_input(cast, client, monkeypatch):
+    from members.views import entry
+
+    monkeypatch.setattr(entry, "_update_record", refuse_as_busy)
+    member = cast.members.b
+    client.force_login(cast.users.office)
+    response = client.post(url("member_edit", member), edit_data(member, occupation="Thợ mộc"))
+    assert response.status_code == 200
+    assert BUSY_TEXT in str(form_errors(response)["__all__"])
+    assert 'value="Thợ mộc"' in response.content.decode()
+
+
+def test_any_other_database_failure_is_not_passed_off_as_busy(cast, client, monkeypatch):
+    from django.db import OperationalError
+
+    from members import services
+
+    def fail(**kwargs):
+        raise OperationalError("disk I/O error")
+
+    monkeypatch.setattr(services, "member_admit", fail)
+    client.force_login(cast.users.board)
+    with pytest.raises(OperationalError, match="disk I/O error"):
+        client.post(url("member_admit"), admission(cast))
+
+
 def test_recognition_too_early_is_refused_next_to_the_date(cast, client):
     client.force_login(cast.users.board)
     data = {**decision(decision_date="01/02/2023"), "effective_date": "01/02/2023"}
