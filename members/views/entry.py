@@ -84,6 +84,7 @@ def _show_busy(form: BaseForm, error: OperationalError) -> None:
     was written); re-raise any other database failure."""
     if not database_busy(error):
         raise error
+    form.database_busy = True  # nothing to correct: the form leaves out its "fix the red lines"
     form.add_error(
         None,
         _(

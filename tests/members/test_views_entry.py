@@ -383,7 +383,9 @@ def test_a_new_record_refused_by_a_busy_database_says_so_and_keeps_the_input(
         response = client.post(url("member_admit"), admission(cast))
     assert response.status_code == 200
     assert BUSY_TEXT in str(form_errors(response)["__all__"])
-    assert 'value="Đặng Thị Hồng Nhung"' in response.content.decode()
+    page = response.content.decode()
+    assert 'value="Đặng Thị Hồng Nhung"' in page
+    assert "sửa lại rồi bấm lưu" not in page  # nothing to correct in what was typed
 
 
 def test_an_event_refused_by_a_busy_database_says_so_and_keeps_the_input(cast, client, monkeypatch):
