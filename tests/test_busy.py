@@ -60,6 +60,10 @@ def test_any_other_database_failure_is_a_server_error(cast, monkeypatch):
     assert "Lỗi hệ thống" in page  # templates/500.html, not Django's bare "Server Error (500)"
     assert "Hệ thống đang bận" not in page
     assert 'href="/"' in page
+    # Rendered without the request: no navigation, and no language switch (its form would
+    # have no CSRF token, and be refused).
+    assert 'name="language"' not in page
+    assert "main-nav" not in page
 
 
 def test_the_server_error_page_is_in_english_for_those_who_chose_it(cast, monkeypatch):
