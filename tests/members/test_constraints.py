@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from members.models import Event, Member, Membership, Status
 from members.services import member_admit
@@ -57,6 +58,29 @@ def test_citizen_id_is_validated_by_the_service(tree):
         )
     assert "citizen_id" in info.value.message_dict
     assert not Member.objects.exists()
+
+
+def test_a_records_validation_asks_the_database_only_about_its_unique_numbers(tree):
+    """``full_clean`` validates the unique citizen ID and party card (one query each, in a
+    savepoint of its own); the check constraints stand guard in the database alone (the
+    tests around this one)."""
+    member = new_person(citizen_id="092085001234", party_card_no="92.012345")
+    member.status, member.unit, member.record_unit = Status.PROBATIONARY, tree.cell_a, tree.cell_a
+    member.admitted_on = d("2022-03-01")
+    with CaptureQueriesContext(connection) as captured:
+        member.full_clean(exclude=["unit", "record_unit"])  # their checks are their own
+    asked = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT")]
+    assert len(asked) == 2
+    assert "citizen_id" in asked[0]
+    assert "party_card_no" in asked[1]
+
+
+def test_a_record_that_breaks_a_check_constraint_is_still_refused_by_the_database(tree):
+    member = admit(tree.cell_a, d("2022-03-01"))
+    member.recognized_on = d("2021-01-01")  # before the admission
+    member.full_clean()  # not validated in Python (the services refuse it first)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        member.save()
 
 
 def test_member_on_a_roll_exactly_while_active(tree):
