@@ -387,7 +387,7 @@ class Member(models.Model):
         refuse to set wrong with a message of their own (status, cell, dates), or a format
         the field's own validator checks first (the citizen ID's 12 digits). Django validates
         each by a query built from every field of the record, ~2.5 ms apiece: the four cost a
-        roster's check and commit 29% of their time per member."""
+        roster's check and commit a third of their time per member."""
         return [
             (model, [c for c in constraints if not isinstance(c, models.CheckConstraint)])
             for model, constraints in super().get_constraints()
