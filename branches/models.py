@@ -24,6 +24,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from common.vntext import phrase_sort_key
+
 
 class UnitQuerySet(models.QuerySet):
     def existing_on(self, day: datetime.date) -> UnitQuerySet:
@@ -214,6 +216,13 @@ class Unit(models.Model):
             )
         super().save(*args, **kwargs)
         self._loaded_kind = self.kind
+
+    @property
+    def sort_key(self) -> list[str]:
+        """The unit's place in Vietnamese alphabetical order, read from the first word of its
+        name (a person's name sorts by the given name first; a unit's does not). Every list
+        of units sorts by it: ``sorted(units, key=lambda u: u.sort_key)``."""
+        return phrase_sort_key(self.name)
 
     @classmethod
     def from_db(cls, db, field_names, values):
