@@ -407,8 +407,8 @@ def save(run: Run, rows: list[RosterImportRow]) -> None:
             if row.errors:
                 run.failed[row.pk] = row.errors
     # Rewritten whole (delete, then insert with the same keys): two statements, where
-    # bulk_update would build a CASE per field and row. Nothing refers to staged rows, and
-    # they are re-read by number, not by position.
+    # bulk_update builds a CASE per field and row, slow in Python (docs/performance.md).
+    # Nothing refers to staged rows, and they are re-read by number, not by position.
     RosterImportRow.objects.filter(pk__in=[r.pk for r in rows]).delete()
     RosterImportRow.objects.bulk_create(rows, batch_size=BATCH)
     if not run.commit:

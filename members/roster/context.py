@@ -26,7 +26,8 @@ class Run:
     histories: bool = True  # False: plan only (a commit follows at once and tries them)
     directives: dict[str, Directive] = dataclasses.field(init=False)
     stale: bool = dataclasses.field(default=False, init=False)
-    # (member, kind, date, decision number) of the events recorded: see planning.known_events
+    # Of the chunk's members (planning.known_events): (member, kind, date, decision number) of
+    # the events recorded, and each member's start (cell, admission, first recognition).
     known: set[tuple] = dataclasses.field(default_factory=set, init=False)
     starts: dict[int, dict] = dataclasses.field(default_factory=dict, init=False)
     # commit: row pk -> errors, written after the rollback
