@@ -3,7 +3,10 @@
 - ``columns``: the workbook's shape (two sheets, "Đảng viên" and "Sự kiện") and how a cell
   is read;
 - ``workbook``: the empty template and the export in the same shape;
-- ``importing``: stage an uploaded file, check it (nothing written), commit it (all or nothing);
+- ``importing``: stage an uploaded file, check it (nothing written), commit it (all or nothing):
+  the workflow, over ``reading`` (the workbook into staged rows), ``planning`` (each row
+  matched and checked) and ``applying`` (each member's history through the services), which
+  share a pass's state, ``context.Run``;
 - ``exporting``: a unit's export, within the request or (a large unit) in the background.
 
 The staff's upload pages (``members.views.imports``), the background tasks
