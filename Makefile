@@ -65,6 +65,8 @@ PYTEST_OK_IF_EMPTY = || { status=$$?; [ $$status -eq 5 ] \
 help:
 	@sed -n '1,18s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
 
+# The development server serves the static files itself only with DEBUG on (off by default).
+run: export DJANGO_DEBUG := true
 run: sync system-deps-run
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
@@ -78,7 +80,7 @@ serve:
 		"(e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))')" >&2; exit 1; }
 	@[ -n "$${DJANGO_ALLOWED_HOSTS:-}" ] || { echo "make serve: set DJANGO_ALLOWED_HOSTS" \
 		"(comma-separated host names the site answers to)" >&2; exit 1; }
-	$(UV) sync --frozen
+	$(UV) sync --frozen --no-dev
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py migrate --noinput
 	bash scripts/with_worker.sh $(PY) $(VENV)/bin/gunicorn thotnot_members.wsgi \
