@@ -86,6 +86,8 @@ serve:
 	bash scripts/with_worker.sh $(PY) $(VENV)/bin/gunicorn thotnot_members.wsgi \
 		--workers $${WORKERS:-3} --bind $${BIND:-127.0.0.1:8000} --timeout $${TIMEOUT:-300}
 
+# The checks and the suite run in development mode (DEBUG is off unless asked for).
+test test-sqlite: export DJANGO_DEBUG := true
 test: sync-dev system-deps checks collectstatic pytest-sqlite pytest-postgresql
 	@echo "make test: all steps passed"
 

@@ -7,6 +7,12 @@ nothing there unless a test sets ``REPORTS_DATABASE = "replica"`` (tests/test_re
 rest of the suite reads and writes ``default`` only, as a deployment without a replica does.
 """
 
+import os
+
+# The suite runs in development mode (DEBUG is off unless asked for); set before the import,
+# which reads it. Subprocesses started by tests inherit it, as they inherited the old default.
+os.environ.setdefault("DJANGO_DEBUG", "true")
+
 from thotnot_members.settings import *  # noqa: F403
 from thotnot_members.settings import DATABASES
 

@@ -54,8 +54,7 @@ def source_figures(unit) -> dict:
 
 
 def manage(database_url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": database_url}
-    env.pop("DJANGO_DEBUG", None)
+    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_DEBUG": "true"}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=settings.BASE_DIR,
