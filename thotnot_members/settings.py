@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "branches",
     "members",
     "reports",
+    "pages",
 ]
 
 MIDDLEWARE = [

@@ -3,11 +3,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from members.views import home
+from pages.urls import home_patterns, unit_patterns
 
 urlpatterns = [
-    path("", home, name="home"),
-    path("units/", include("branches.urls")),
+    path("", include(home_patterns)),
+    path("units/", include(unit_patterns)),
     path("members/", include("members.urls")),
     path("reports/", include("reports.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
