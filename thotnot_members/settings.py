@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "members",
     "reports",
     "pages",
+    "devdata",
 ]
 
 MIDDLEWARE = [
