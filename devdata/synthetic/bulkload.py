@@ -44,12 +44,12 @@ for _columns, _order in (
         raise RuntimeError(f"devdata.synthetic: the model's columns changed: {_columns}")
 
 
-def _next_id(model) -> int:
+def next_id(model) -> int:
     last = model.objects.order_by("-pk").values_list("pk", flat=True).first()
     return (last or 0) + 1
 
 
-def _insert(model, columns: list[str], rows: Iterable[tuple]) -> None:
+def insert(model, columns: list[str], rows: Iterable[tuple]) -> None:
     """Bulk insert: COPY on PostgreSQL, executemany on SQLite."""
     rows = list(rows)
     if not rows:
@@ -127,7 +127,7 @@ class BulkLoad:
         """Write ``(model, columns, rows)`` batches in order (the rows are handed over)."""
         if not self.postgresql:
             for model, columns, rows in batches:
-                _insert(model, columns, rows)
+                insert(model, columns, rows)
             return
         self._wait()
         statements = [
@@ -208,7 +208,7 @@ def _copy_batches(raw_connection, statements) -> None:
                 copy.write_row(row)
 
 
-def _reset_sequences(models) -> None:
+def reset_sequences(models) -> None:
     """After explicit ids: the next row saved by the application gets the next id."""
     if connection.vendor != "postgresql":
         return  # SQLite's AUTOINCREMENT follows the largest id by itself

@@ -26,9 +26,9 @@ from .bulkload import (
     MEMBERSHIP_COLUMNS,
     UNIT_COLUMNS,
     BulkLoad,
-    _insert,
-    _next_id,
-    _reset_sequences,
+    insert,
+    next_id,
+    reset_sequences,
 )
 from .lives import (
     ALL_FAMILY,
@@ -42,7 +42,7 @@ from .lives import (
     RELIGIONS,
     THEORY,
     Life,
-    _occupation,
+    draw_occupation,
 )
 from .tree import (
     DIRECTIVE_28,
@@ -53,7 +53,7 @@ from .tree import (
     YEARS,
     PlannedUnit,
     Tree,
-    _day_between,
+    day_between,
     gone_size,
     plan_tree,
 )
@@ -120,7 +120,7 @@ class Generator:
             tree = plan_tree(
                 members=self.members,
                 seed=self.seed,
-                first_id=_next_id(Unit),
+                first_id=next_id(Unit),
                 until=self.until,
             )
             self.tree = tree
@@ -137,7 +137,7 @@ class Generator:
                     Member.objects.exclude(party_card_no="").values_list("party_card_no", flat=True)
                 )
             self.write_members(tree, began)
-            _reset_sequences([Unit, UnitParent, UnitAncestry, Member, Event, Membership])
+            reset_sequences([Unit, UnitParent, UnitAncestry, Member, Event, Membership])
         with connection.cursor() as cursor:  # statistics, or the planners guess
             cursor.execute("ANALYZE")
         self.say(f"  done in {time.monotonic() - began:.0f} s")
@@ -148,14 +148,14 @@ class Generator:
             (u.id, u.code, u.name, u.kind, u.founded_on, u.dissolved_on, u.successor_id, False)
             for u in tree.units
         ]
-        _insert(Unit, UNIT_COLUMNS, rows)
-        first_link = _next_id(UnitParent)
+        insert(Unit, UNIT_COLUMNS, rows)
+        first_link = next_id(UnitParent)
         rows = [(first_link + i, *link) for i, link in enumerate(tree.links)]
-        _insert(UnitParent, [f.column for f in UnitParent._meta.concrete_fields], rows)
+        insert(UnitParent, [f.column for f in UnitParent._meta.concrete_fields], rows)
         loaded = load_tree()
         computed = compute_ancestry([u.id for u in tree.units], loaded)
         mark_spanning_root(*loaded)
-        first = _next_id(UnitAncestry)
+        first = next_id(UnitAncestry)
         kinds = {u.id: u.kind for u in tree.units}
         rows = [
             (unit_id, ancestor_id, start, None if end == FOREVER else end, kinds[unit_id])
@@ -164,7 +164,7 @@ class Generator:
             for start, end in intervals
         ]
         rows = [(first + i, *row) for i, row in enumerate(rows)]
-        _insert(UnitAncestry, [f.column for f in UnitAncestry._meta.concrete_fields], rows)
+        insert(UnitAncestry, [f.column for f in UnitAncestry._meta.concrete_fields], rows)
         self.counts.units, self.counts.links, self.counts.ancestry = (
             len(tree.units),
             len(tree.links),
@@ -172,9 +172,9 @@ class Generator:
         )
 
     def write_members(self, tree: Tree, began: float) -> None:
-        member_id = _next_id(Member)
-        event_id = _next_id(Event)
-        period_id = _next_id(Membership)
+        member_id = next_id(Member)
+        event_id = next_id(Event)
+        period_id = next_id(Membership)
         members, events, periods = [], [], []
         expected = max(1, self.members * 1.1)
 
@@ -287,7 +287,7 @@ class Generator:
                 citizen_id = f"{prefix}{self.citizen_serials[prefix]:06d}"
                 if citizen_id not in self.taken_ids:
                     break
-        group, occupation, level = _occupation(rng, cell.profile)
+        group, occupation, level = draw_occupation(rng, cell.profile)
         return {
             "full_name": name,
             "keys": keys,
@@ -319,10 +319,10 @@ class Generator:
         if first > last:
             raise RuntimeError(f"no day of admission in [{first}, {last}]")
         if rng.random() < old and first < self.start:
-            return _day_between(rng, first, min(last, self.start - DAY))
+            return day_between(rng, first, min(last, self.start - DAY))
         low = max(first, self.start)
         if low > last:
-            return _day_between(rng, first, last)
+            return day_between(rng, first, last)
         span = (last - low).days
         return low + datetime.timedelta(days=int(span * rng.random() ** 0.8))
 
@@ -343,13 +343,13 @@ class Generator:
             return life, person
         roll = rng.random()
         if roll < 0.04:  # arrived from outside the system: no admission among our events
-            arrival = _day_between(rng, max(cell.founded_on, self.start), until)
+            arrival = day_between(rng, max(cell.founded_on, self.start), until)
             admitted = self.admission_day(FIRST_ADMISSION, arrival - 30 * DAY)
             person = self.person(cell, admitted)
             probationary = add_months(admitted, PROBATION_MONTHS) > arrival
             life.admitted_on = admitted
             if not probationary:
-                life.recognized_on = _day_between(
+                life.recognized_on = day_between(
                     rng, add_months(admitted, PROBATION_MONTHS), arrival
                 )
             life.transfer_in(arrival, cell.id, rng.choice(OUTSIDE), probationary=probationary)
@@ -366,7 +366,7 @@ class Generator:
                 admitted = self.admission_day(max(first, source.founded_on), until - 30 * DAY)
                 person = self.person(cell, admitted)
                 life.admit(admitted, source.id)
-                moved = _day_between(rng, max(admitted + DAY, cell.founded_on), until)
+                moved = day_between(rng, max(admitted + DAY, cell.founded_on), until)
                 self._recognize_by(life, moved)
                 life.transfer(max(moved, life.last), cell.id)
                 self._recognize_by(life, until)
@@ -400,7 +400,7 @@ class Generator:
             life.remove(ends, K.STRUCK_OFF, R.PROBATION_FAILED)
             return life, person
         self._recognize_by(life, last_day)
-        day = _day_between(rng, max(life.last + DAY, self.start), last_day)
+        day = day_between(rng, max(life.last + DAY, self.start), last_day)
         day = max(life.last, min(day, last_day))
         if roll < 0.4:
             life.die(day)
@@ -432,7 +432,7 @@ class Generator:
         latest = add_months(self.until, -READMISSION_WAIT_MONTHS - 2)
         if life.status != Status.OFFICIAL or life.last + 30 * DAY > latest:
             return
-        left = _day_between(rng, max(life.last + 30 * DAY, self.start), latest)
+        left = day_between(rng, max(life.last + 30 * DAY, self.start), latest)
         reason = rng.choice((R.UNPAID_DUES, R.NO_IMPROVEMENT, R.REPEATED_VIOLATION))
         back = add_months(left, READMISSION_WAIT_MONTHS) + rng.randint(0, 50) * DAY
         born = person["date_of_birth"]
@@ -448,7 +448,7 @@ class Generator:
         latest = self.until - 700 * DAY
         if life.status != Status.OFFICIAL or life.last + 30 * DAY > latest:
             return
-        expelled = _day_between(rng, max(life.last + 30 * DAY, self.start), latest)
+        expelled = day_between(rng, max(life.last + 30 * DAY, self.start), latest)
         life.remove(expelled, K.EXPELLED, R.DISCIPLINE)
         life.restore(expelled + rng.randint(90, 600) * DAY, cell.id)
 
@@ -457,7 +457,7 @@ class Generator:
         latest = self.until - 1600 * DAY
         if life.status != Status.OFFICIAL or life.last + 30 * DAY > latest:
             return
-        left = _day_between(rng, max(life.last + 30 * DAY, self.start), latest)
+        left = day_between(rng, max(life.last + 30 * DAY, self.start), latest)
         life.transfer_out(left, rng.choice(OUTSIDE))
         life.transfer_in(
             left + rng.randint(200, 1500) * DAY,
@@ -473,14 +473,14 @@ class Generator:
             return
         roll = rng.random()
         if roll < 0.02:
-            day = _day_between(rng, max(life.last, self.start), self.until)
+            day = day_between(rng, max(life.last, self.start), self.until)
             other = rng.choice(tree.province_cells[cell.province])
             if other is not cell and other.founded_on <= day and rng.random() < 0.5:
                 life.temporary_transfer(day, to_unit=other.id)
             else:
                 life.temporary_transfer(day, destination=rng.choice(OUTSIDE))
         elif roll < 0.04:
-            life.exempt(_day_between(rng, max(life.last, self.start), self.until))
+            life.exempt(day_between(rng, max(life.last, self.start), self.until))
 
     # --- rows ---
 

@@ -212,7 +212,7 @@ THEORY = (
 )
 
 
-def _occupation(rng, profile: str):
+def draw_occupation(rng, profile: str):
     G, P = choices.OccupationGroup, choices.ProfessionalLevel
     if profile == "police":
         return G.ARMED_FORCES, "Sĩ quan công an", rng.choice((P.UNIVERSITY, P.COLLEGE))

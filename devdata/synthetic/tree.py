@@ -123,7 +123,7 @@ def _split(total: int, weights: list[float]) -> list[int]:
     return parts
 
 
-def _day_between(rng: random.Random, first: datetime.date, last: datetime.date) -> datetime.date:
+def day_between(rng: random.Random, first: datetime.date, last: datetime.date) -> datetime.date:
     return first + datetime.timedelta(days=rng.randint(0, max(0, (last - first).days)))
 
 
@@ -190,7 +190,7 @@ def plan_tree(*, members: int, seed: int, first_id: int, until: datetime.date) -
     holding: dict[int, list[PlannedUnit]] = {}
     for commune, n in zip(communes, commune_orgs, strict=True):
         for o in range(n):
-            founded = FOUNDED if rng.random() > 0.02 else _day_between(rng, start, D(2022, 12, 1))
+            founded = FOUNDED if rng.random() > 0.02 else day_between(rng, start, D(2022, 12, 1))
             common = {"province": commune.province, "place": commune.place}
             code = f"{commune.code}-g{o + 1:03d}"
             if rng.random() < 0.5:  # a grassroots committee and its cells
@@ -232,7 +232,7 @@ def plan_tree(*, members: int, seed: int, first_id: int, until: datetime.date) -
                             _cell_name(profile, k),
                             UK.CELL,
                             parent,
-                            _day_between(rng, start, D(2023, 12, 1)) if late else founded,
+                            day_between(rng, start, D(2023, 12, 1)) if late else founded,
                             profile=profile,
                             org_id=org.id,
                             weight=rng.uniform(0.3, 1.9),
@@ -348,7 +348,7 @@ def _reorganize(rng, tree: Tree, links: list[list], communes, start, merger) -> 
             targets = [
                 c for c in by_province[org.province] if c.id not in merged and c.id != current[1]
             ]
-            on = _day_between(rng, max(org.founded_on, start) + 40 * DAY, merger - 200 * DAY)
+            on = day_between(rng, max(org.founded_on, start) + 40 * DAY, merger - 200 * DAY)
             on = on.replace(day=1)
             if targets and on > current[2] and on > org.founded_on:
                 move(org.id, rng.choice(targets), on)
@@ -375,7 +375,7 @@ def _reorganize(rng, tree: Tree, links: list[list], communes, start, merger) -> 
         if gone.id in successors:  # it takes another's members: it stays
             continue
         successors.add(successor.id)
-        on = _day_between(rng, start + 400 * DAY, merger - 200 * DAY).replace(day=1)
+        on = day_between(rng, start + 400 * DAY, merger - 200 * DAY).replace(day=1)
         gone.dissolved_on, gone.successor_id = on, successor.id
         by_parent_open[gone.id][-1][3] = on
         tree.merged_into.setdefault(successor.id, []).append(gone)

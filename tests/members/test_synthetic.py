@@ -250,7 +250,7 @@ def test_the_bulk_writes_are_checked_by_the_database(data, db):
     row[columns.index("id")] = Event.objects.order_by("-pk").first().pk + 1
     row[columns.index("reason")] = "unpaid_dues"  # only removals have a reason
     with pytest.raises(IntegrityError), transaction.atomic():
-        bulkload._insert(Event, columns, [tuple(row)])
+        bulkload.insert(Event, columns, [tuple(row)])
 
 
 def test_the_spanning_root_gives_the_same_figures_without_a_tree_filter(data, db):
