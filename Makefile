@@ -118,6 +118,8 @@ sync-dev:
 checks:
 	$(RUFF) check .
 	$(RUFF) format --check .
+	@# The layer contract (.importlinter): apps import only downwards, models import no view.
+	$(VENV)/bin/lint-imports
 	$(NO_DB_URL) $(PY) manage.py makemigrations --check --dry-run
 	@# Vietnamese is the source language (the msgids): every other catalog must be complete.
 	@for po in $(filter-out locale/vi/%,$(wildcard locale/*/LC_MESSAGES/django.po)); do \

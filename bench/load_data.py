@@ -47,7 +47,7 @@ from members.models import Event, Member, Status  # noqa: E402
 from members.selectors import probationers_due  # noqa: E402
 from members.services import Decision, member_recognize, member_transfer  # noqa: E402
 
-# The demo's accounts (members/demo.py), all with the demo's password.
+# The demo's accounts (devdata/demo.py), all with the demo's password.
 PASSWORD = "thotnot-demo"
 ACCOUNTS = ("bantochuc", "phuongthotnot", "lanhdao", "bithu.longthanh2")
 # Citizen IDs of the admissions entered by the load test start with this; the demo has none.

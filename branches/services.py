@@ -116,19 +116,14 @@ def unit_move(*, unit: Unit, new_parent: Unit, on: datetime.date) -> UnitParent:
 def unit_dissolve(*, unit: Unit, on: datetime.date, successor: Unit | None = None) -> Unit:
     """Dissolve ``unit`` from ``on`` (its last day is the day before). Refused while it has
     members on its roll or children still under it."""
-    from members.models import Membership  # members depends on branches, not the reverse
-
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     if not unit.exists_on(on) or on == unit.founded_on:
         raise ValidationError(
             {"on": _("Đơn vị không tồn tại vào ngày %(day)s.") % {"day": on.strftime("%d/%m/%Y")}}
         )
-    # Any period on its roll that reaches the dissolution day, even one recorded later on.
-    if (
-        Membership.objects.filter(unit=unit)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gt=on))
-        .exists()
-    ):
+    # Any period on its roll that reaches the dissolution day, even one recorded later on
+    # (read through the reverse relation: members depends on branches, not the reverse).
+    if unit.memberships.filter(Q(end_date__isnull=True) | Q(end_date__gt=on)).exists():
         raise ValidationError(
             {"on": _("Đơn vị còn đảng viên vào ngày giải thể; hãy chuyển sinh hoạt trước.")}
         )

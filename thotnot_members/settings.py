@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "branches",
     "members",
     "reports",
+    "pages",
+    "devdata",
 ]
 
 MIDDLEWARE = [

@@ -1,6 +1,6 @@
 """Member pages: browsing (``browse``), data entry (``entry``), rosters in and out (``imports``)."""
 
-from .browse import home, member_detail, member_list
+from .browse import member_detail, member_list
 from .entry import (
     member_admit,
     member_death,
@@ -29,7 +29,6 @@ from .imports import (
 )
 
 __all__ = [
-    "home",
     "member_admit",
     "member_death",
     "member_detail",

@@ -1,4 +1,4 @@
-"""Reading pages: the home page, the member list and a member's record. GET only.
+"""Reading pages: the member list and a member's record. GET only.
 
 Every page reads through the scoping helpers (``visible_to``, ``get_member``); nothing here
 decides who sees what. Opening a record writes a ``RecordView`` row, for every role.
@@ -25,60 +25,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from branches.models import Role
-from reports.figures import unit_figures
-
 from ..access import get_member, may_edit_member
 from ..filters import MATCH_ANYWHERE, MATCH_START, MemberFilter
 from ..models import ACTIVE_STATUSES, Event, Member, RecordView, Status
-from ..selectors import probationers_due
 from ..services import PROBATION_MONTHS, add_months
 
 PAGE_SIZE = 50
 # The member list counts at most this many matches: counting a whole province's or country's
 # members on every page would cost more than the page (the list says "more than 10,000").
 COUNT_CAP = 10_000
-RECENT_EVENTS = 10
 RECENT_VIEWS = 20
-DUE_SHOWN = 50
-
-
-# --- home --------------------------------------------------------------------------------
-
-
-@login_required
-@require_safe
-def home(request):
-    """The user's units with this year's figures, probations due, and the latest events."""
-    today = timezone.localdate()
-    year_start = datetime.date(today.year, 1, 1)
-    roles = Role.objects.read_for(request.user)
-    units = []
-    for role in roles:
-        unit = role.unit
-        # A dissolved unit has no members now; its page keeps its figures for past periods.
-        figures = unit_figures(unit, year_start, today) if unit.exists_on(today) else None
-        units.append({"role": role, "unit": unit, "figures": figures})
-    due = probationers_due(request.user, today)
-    recent = list(
-        Event.objects.visible_to(request.user)
-        .select_related("member", "unit")
-        .order_by("-effective_date", "-pk")[:RECENT_EVENTS]
-    )
-    return render(
-        request,
-        "home.html",
-        {
-            "today": today,
-            "year_start": year_start,
-            "units": units,
-            "is_superuser": request.user.is_superuser,
-            "due": due[:DUE_SHOWN],
-            "due_count": len(due),
-            "due_overdue": sum(1 for m in due if m.overdue),
-            "recent": recent,
-        },
-    )
 
 
 # --- member list -------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The synthetic data (``members.synthetic``) is what the services would have written.
+"""The synthetic data (``devdata.synthetic``) is what the services would have written.
 
 One data set of ~1,100 member records is generated for the module (a second module,
 ``test_synthetic_command``, checks determinism and the command's refusals). The checks do not
@@ -18,16 +18,17 @@ from django.db import IntegrityError, transaction
 
 from branches.models import Unit, UnitAncestry, UnitParent
 from branches.services import rebuild_ancestry
-from members import synthetic
+from common.dates import add_months
+from common.vntext import fold, name_sort_floor, name_sort_key
+from devdata import synthetic
+from devdata.synthetic import bulkload
 from members.models import ACTIVE_STATUSES, Event, Member, MemberName, Membership, Status
-from members.services import (
+from members.rules import (
     MAX_ADMISSION_AGE,
     MIN_ADMISSION_AGE,
     PROBATION_MONTHS,
     READMISSION_WAIT_MONTHS,
-    add_months,
 )
-from members.text import fold, name_sort_floor, name_sort_key
 from reports.figures import unit_figures
 from tests.members.test_consistency import check_member
 from tests.reports.test_figures import Oracle
@@ -244,12 +245,12 @@ def test_the_bulk_writes_are_checked_by_the_database(data, db):
     """The generator's inserts (COPY on PostgreSQL) go through the same check constraints:
     a row that breaks one is refused."""
     event = Event.objects.filter(kind=K.RECOGNITION).values_list()[0]
-    columns = synthetic.EVENT_COLUMNS
+    columns = bulkload.EVENT_COLUMNS
     row = list(event)
     row[columns.index("id")] = Event.objects.order_by("-pk").first().pk + 1
     row[columns.index("reason")] = "unpaid_dues"  # only removals have a reason
     with pytest.raises(IntegrityError), transaction.atomic():
-        synthetic._insert(Event, columns, [tuple(row)])
+        bulkload.insert(Event, columns, [tuple(row)])
 
 
 def test_the_spanning_root_gives_the_same_figures_without_a_tree_filter(data, db):

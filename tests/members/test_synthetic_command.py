@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from branches.models import Unit, UnitAncestry, UnitParent
-from members import synthetic
+from devdata import synthetic
 from members.models import Event, Member, Membership
 from reports.figures import unit_figures
 from tests.conftest import admit

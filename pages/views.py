@@ -1,30 +1,76 @@
-"""Unit pages: the tree as it is today, and one unit with its members and figures. GET only."""
+"""The composite pages: the home page, the unit tree and one unit's page. GET only.
+
+Each reads units (``branches``), members (``members``) and figures (``reports``) together, which
+is why they live above the three apps: the apps themselves never import upwards. Every page
+reads through the scoping helpers (``visible_to``, ``read_for``, ``get_unit``); nothing here
+decides who sees what.
+"""
 
 from __future__ import annotations
 
 import datetime
 from collections import defaultdict
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from members.models import ACTIVE_STATUSES, Member
-from members.text import name_sort_key
+from branches.access import get_unit
+from branches.models import Role, Unit, UnitParent
+from common.dates import dmy
+from members.models import ACTIVE_STATUSES, Event, Member
+from members.selectors import probationers_due
 from reports.figures import unit_figures
-
-from .access import get_unit
-from .models import Unit, UnitParent
+from reports.forms import DEFAULT_START, ReportPeriodForm
 
 PAGE_SIZE = 50
-DEFAULT_FROM = datetime.date(2020, 1, 1)
-EARLIEST = datetime.date(1930, 1, 1)
+RECENT_EVENTS = 10
+DUE_SHOWN = 50
+
+
+# --- home --------------------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def home(request):
+    """The user's units with this year's figures, probations due, and the latest events."""
+    today = timezone.localdate()
+    year_start = datetime.date(today.year, 1, 1)
+    roles = Role.objects.read_for(request.user)
+    units = []
+    for role in roles:
+        unit = role.unit
+        # A dissolved unit has no members now; its page keeps its figures for past periods.
+        figures = unit_figures(unit, year_start, today) if unit.exists_on(today) else None
+        units.append({"role": role, "unit": unit, "figures": figures})
+    due = probationers_due(request.user, today)
+    recent = list(
+        Event.objects.visible_to(request.user)
+        .select_related("member", "unit")
+        .order_by("-effective_date", "-pk")[:RECENT_EVENTS]
+    )
+    return render(
+        request,
+        "home.html",
+        {
+            "today": today,
+            "year_start": year_start,
+            "units": units,
+            "is_superuser": request.user.is_superuser,
+            "due": due[:DUE_SHOWN],
+            "due_count": len(due),
+            "due_overdue": sum(1 for m in due if m.overdue),
+            "recent": recent,
+        },
+    )
+
+
+# --- the tree ----------------------------------------------------------------------------
 
 
 def _active_members_of(unit_ref) -> Coalesce:
@@ -37,15 +83,6 @@ def _active_members_of(unit_ref) -> Coalesce:
         .values("n")
     )
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
-
-
-def _sort_key(unit: Unit) -> list[str]:
-    """Unit names in Vietnamese alphabetical order, word by word from the first word (a
-    person's name sorts by the given name first; a unit's name does not)."""
-    return [name_sort_key(word) for word in unit.name.split()]
-
-
-# --- the tree ----------------------------------------------------------------------------
 
 
 @login_required
@@ -82,7 +119,7 @@ def unit_tree(request):
             roots.append(unit)
 
     def total(unit: Unit) -> int:
-        unit.children_today = sorted(children[unit.pk], key=_sort_key)
+        unit.children_today = sorted(children[unit.pk], key=lambda u: u.sort_key)
         unit.subtree_members = unit.own_members + sum(total(c) for c in unit.children_today)
         return unit.subtree_members
 
@@ -90,8 +127,8 @@ def unit_tree(request):
     roots.sort(
         key=lambda u: (
             u.outside_parent is not None,
-            _sort_key(u.outside_parent) if u.outside_parent else [],
-            _sort_key(u),
+            u.outside_parent.sort_key if u.outside_parent else [],
+            u.sort_key,
         )
     )
     for root in roots:
@@ -111,7 +148,7 @@ def unit_tree(request):
         groups[-1]["items"].extend(walk(root, 0))
     dissolved = sorted(
         (u for u in units.values() if u.dissolved_on is not None and u.dissolved_on <= today),
-        key=lambda u: (u.dissolved_on, _sort_key(u)),
+        key=lambda u: (u.dissolved_on, u.sort_key),
     )
     return render(
         request,
@@ -126,34 +163,6 @@ def unit_tree(request):
 
 
 # --- one unit ----------------------------------------------------------------------------
-
-
-class PeriodForm(forms.Form):
-    # Named ``from`` and ``to`` in the address (``from`` is a Python keyword): see add_prefix.
-    start = forms.DateField(label=_("Từ ngày"), required=False)
-    end = forms.DateField(label=_("Đến ngày"), required=False)
-
-    def add_prefix(self, field_name: str) -> str:
-        return {"start": "from", "end": "to"}.get(field_name, field_name)
-
-    def __init__(self, *args, today: datetime.date, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.today = today
-        for field in self.fields.values():
-            field.widget.attrs.update({"placeholder": "dd/mm/yyyy", "inputmode": "numeric"})
-
-    def clean(self):
-        data = super().clean()
-        start = data.get("start") or DEFAULT_FROM
-        end = data.get("end") or self.today
-        if self.errors:
-            return data
-        if start < EARLIEST or end < EARLIEST:
-            raise forms.ValidationError(_("Chỉ xem được số liệu từ năm 1930 trở đi."))
-        if start > end:
-            raise forms.ValidationError(_("“Từ ngày” phải trước hoặc bằng “Đến ngày”."))
-        data["start"], data["end"] = start, end
-        return data
 
 
 def _visible(user, ref: str) -> Exists:
@@ -201,7 +210,7 @@ def unit_detail(request, code: str):
             members_now=Coalesce(Subquery(subtree_members, output_field=IntegerField()), Value(0)),
             unit_visible=_visible(request.user, "unit"),
         ),
-        key=lambda link: _sort_key(link.unit),
+        key=lambda link: link.unit.sort_key,
     )
 
     page = None
@@ -209,17 +218,21 @@ def unit_detail(request, code: str):
         roll = Member.objects.filter(unit=unit).active().vietnamese_order()
         page = Paginator(roll, PAGE_SIZE).get_page(request.GET.get("page"))
 
-    # The default period is shown in the boxes, so that the reader sees what is counted.
-    form = PeriodForm(
+    # The reports' period form, its two dates only (no year, no directive: the figures count
+    # every event). The default period is bound into the boxes, so that the reader sees what
+    # is counted and a start after today is refused rather than stretched.
+    form = ReportPeriodForm(
         {
-            "from": request.GET.get("from") or DEFAULT_FROM.strftime("%d/%m/%Y"),
-            "to": request.GET.get("to") or today.strftime("%d/%m/%Y"),
+            "from": request.GET.get("from") or dmy(DEFAULT_START),
+            "to": request.GET.get("to") or dmy(today),
         },
-        today=today,
+        directives=[],
+        with_directive=False,
     )
     figures = None
     if form.is_valid():
-        figures = unit_figures(unit, form.cleaned_data["start"], form.cleaned_data["end"])
+        period = form.period(today)
+        figures = unit_figures(unit, period.start, period.end)
     return render(
         request,
         "branches/unit_detail.html",

@@ -3,7 +3,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 
 from branches.models import Unit
-from members import synthetic
+from devdata import synthetic
 from members.models import Member
 
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from members import demo
+from devdata import demo
 
 
 class Command(BaseCommand):

@@ -33,10 +33,10 @@ from django.db.models import Count
 
 from branches.models import Role, Unit
 from branches.services import unit_create, unit_dissolve, unit_move
-
-from . import choices, services
-from .models import Directive, Event, Member, Membership, Status
-from .text import fold
+from common.dates import add_months
+from common.vntext import fold
+from members import choices, services
+from members.models import Directive, Event, Member, Membership, Status
 
 TREE_FILE = Path(settings.BASE_DIR) / "fixtures" / "demo_tree.json"
 PASSWORD = "thotnot-demo"
@@ -151,9 +151,7 @@ class DemoBuilder:
                 break
         self.used_names.add(name)
         age = age or rng.choice([19, 20, 22, 24, 25, 27, 28, 30, 32, 34, 36, 38, 41, 45, 50])
-        born = services.add_months(admitted_on, -12 * age) - datetime.timedelta(
-            days=rng.randint(30, 330)
-        )
+        born = add_months(admitted_on, -12 * age) - datetime.timedelta(days=rng.randint(30, 330))
         self.serial += 1
         ethnicity = rng.choices(
             [choices.Ethnicity.KINH, choices.Ethnicity.KHMER, choices.Ethnicity.HOA], [93, 4, 3]
@@ -453,7 +451,7 @@ class DemoBuilder:
             admitted = self.day_between(D(1990, 1, 1), D(2019, 1, 1))
             member = self.person(cell, admitted)
             member.admitted_on = admitted
-            member.recognized_on = services.add_months(admitted, 13)
+            member.recognized_on = add_months(admitted, 13)
             day = self.period_day()
             services.member_transfer_in(
                 member=member,
