@@ -27,7 +27,6 @@ from reports.figures import (
     ADMITTED_SUBSETS,
     FLOW_KINDS,
     ROLL_FIGURES,
-    DayNumber,
     admission_breakdown,
     children_figures,
     flow_events,
@@ -36,6 +35,7 @@ from reports.figures import (
     unit_figures,
     yearly_flows,
 )
+from reports.figures.sql import DayNumber
 from tests.conftest import admit, admit_official, d, make_decision, new_person
 from tests.histories import History, operations
 
