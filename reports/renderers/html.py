@@ -13,7 +13,7 @@ from html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from ..exports import Table
+from ..tables import Table
 
 
 def _linked(text: str, url: str, links: bool) -> str:

@@ -22,7 +22,6 @@ from members.services import (
     member_transfer,
     member_transfer_in,
 )
-from reports.exports import build_unit_report
 from reports.figures import (
     ADMITTED_SUBSETS,
     FLOW_KINDS,
@@ -36,6 +35,7 @@ from reports.figures import (
     yearly_flows,
 )
 from reports.figures.sql import DayNumber
+from reports.unit_report import build_unit_report
 from tests.conftest import admit, admit_official, d, make_decision, new_person
 from tests.histories import History, operations
 
