@@ -22,7 +22,6 @@ import datetime
 from django.db import router
 
 from branches.models import Unit
-from common.vntext import fold
 from members import choices
 from members.models import Directive, Event
 from thotnot_members.snapshot import read_snapshot
@@ -267,7 +266,7 @@ def children_figures(
     for row in _flow_rows(unit, start, end, children=children):
         rows_by_child[row["child"]].append(row)
     rolls = {row["child"]: row for row in _roll_counts(unit, start, end, children=children)}
-    found.sort(key=lambda pair: (fold(pair[0].name), pair[0].name, pair[0].code))
+    found.sort(key=lambda pair: (pair[0].sort_key, pair[0].code))
     return [
         _make_figures(
             child,
