@@ -30,6 +30,7 @@ from .figures import (
     admission_breakdown,
     unit_figures,
 )
+from .forms import ALL
 from .tables import Cell, Column, RecordsLink, Row, Table, heading_row, percent
 from .unit_report import Balance, period_text
 
@@ -199,8 +200,8 @@ class _Periods:
             return (None, None)
         figure, subset = records
         return (
-            RecordsLink(self.unit.code, figure, self.start, self.end, "all", subset),
-            RecordsLink(self.unit.code, figure, self.last_start, self.last_end, "all", subset),
+            RecordsLink(self.unit.code, figure, self.start, self.end, ALL, subset),
+            RecordsLink(self.unit.code, figure, self.last_start, self.last_end, ALL, subset),
         )
 
 

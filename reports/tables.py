@@ -24,7 +24,7 @@ class RecordsLink:
     figure: str
     start: datetime.date
     end: datetime.date
-    directive: str  # a directive's code, or "all"
+    directive: str  # a directive's code, or forms.ALL
     subset: str = ""  # of the admitted: one category (figures.ADMITTED_SUBSETS)
 
     def query(self) -> dict[str, str]:

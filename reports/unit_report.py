@@ -30,6 +30,7 @@ from .figures import (
     unit_figures,
     yearly_flows,
 )
+from .forms import ALL
 from .tables import Cell, Column, RecordsLink, Row, Table, display, heading_row, percent
 
 CHART_FIRST_YEAR = 2019  # Directive 28-CT/TW was issued on 21/01/2019
@@ -226,7 +227,7 @@ class UnitReport:
 
     @property
     def directive_param(self) -> str:
-        return self.directive.code if self.directive else "all"
+        return self.directive.code if self.directive else ALL
 
     @property
     def directive_heading(self) -> str:
@@ -295,7 +296,7 @@ class UnitReport:
             cells = [Cell(figure_value(f, name), link=self.link(name))]
             if self.directive is not None:
                 cells.append(
-                    Cell(figure_value(f, name, "all_events"), link=self.link(name, directive="all"))
+                    Cell(figure_value(f, name, "all_events"), link=self.link(name, directive=ALL))
                 )
             rows.append(Row(str(label), cells, level=level, strong=strong))
         if self.unit.kind == Unit.Kind.ABOVE_GRASSROOTS:
