@@ -5,8 +5,8 @@ Every view reads GET only, fetches the unit through ``branches.access.get_unit``
 the user's scope; every role may read and export what it may see) and reads the period with
 ``ReportPeriodForm``: bad input shows the form's errors (status 400), never a 500. The tables
 come from ``reports.unit_report``, ``official_forms`` and ``records``; each format only renders
-them. Every view reads inside ``report_reads()``: from the read replica, when there is one
-(thotnot_members/replica.py).
+them. Every view reads inside ``report_reads()``: from the read replica, when there is one,
+and as of one moment (docs/decisions/0007-report-snapshot.md).
 """
 
 from __future__ import annotations

@@ -21,7 +21,8 @@ probation. (Not "no recognition before": members who came from outside as offici
 have no recognition among our events.)
 
 "Cells under the unit on a day" is a join on the dated closure (``closure__``, the
-``ClosureRows`` relation of events and roll periods); the unit that spans the tree needs no
+``ClosureRows`` relation of events and roll periods, which joins the closure to a record's cell
+directly: docs/decisions/0002-closure-rows.md); the unit that spans the tree needs no
 tree filter at all, and has its own, simpler querysets here. Each queryset takes its values as
 keyword arguments (ids and days), so that ``reports.figures`` can run it through the fast path
 (``sql``) with any values; the counts, the records pages and the tests all read these.
@@ -148,7 +149,7 @@ def in_subtree(prefix: str, *, unit_id: int | None = None, children=None) -> Q:
     """Rows whose closure row ``prefix`` has the unit as its ancestor, or one of ``children``
     (the ids of the units directly under it on the report's last day, read beforehand: as
     literal ids, PostgreSQL plans for the size of their subtrees, which it cannot guess from
-    a subquery on the dated links)."""
+    a subquery on the dated links; docs/decisions/0003-prepared-sql.md)."""
     if children is not None:
         return Q(**{f"{prefix}ancestor__in": children})
     return Q(**{f"{prefix}ancestor": unit_id})
@@ -478,7 +479,8 @@ def grassroots_admitting(*, spans, unit_id=None, **values) -> QuerySet[Event]:
     (``grassroots_admitting_count``).
 
     One join from the admissions, rather than one existence test per grassroots organization
-    under the unit. A unit's kind never changes, so the closure's copy of it is the unit's."""
+    under the unit, which was slower at every size (docs/performance.md). A unit's kind never
+    changes, so the closure's copy of it is the unit's."""
     if spans:
         grassroots = Unit.objects.filter(kind__in=Unit.GRASSROOTS_KINDS).values("pk")
     else:

@@ -191,8 +191,8 @@ class PlainCount(Func):
 class UnsoughtIn(RelatedIn):
     """``IN``, which SQLite is told not to answer from an index on its column (``+column``,
     SQLite's way to say so): otherwise it seeks the index once per id in the list for each
-    closure row, instead of testing the row's few ancestors against the list. PostgreSQL gets
-    the plain ``IN``."""
+    closure row, instead of testing the row's few ancestors against the list, many times
+    slower for a province (docs/performance.md). PostgreSQL gets the plain ``IN``."""
 
     lookup_name = "in_unsought"
 
@@ -206,7 +206,8 @@ UnitAncestry._meta.get_field("ancestor").register_lookup(UnsoughtIn)
 
 class _DateAsNumber(Func):
     """A date as an integer, on SQLite through its own ``strftime`` with ``sqlite_format``:
-    Django's date ``EXTRACT`` on SQLite calls a Python function for each row and field."""
+    Django's date ``EXTRACT`` on SQLite calls a Python function for each row and field, which
+    dominated the counts by age and by year (docs/performance.md)."""
 
     arity = 1
     output_field = IntegerField()

@@ -32,7 +32,7 @@ def _no_fetching():
 
 
 def html_to_pdf(html: str) -> bytes:
-    from weasyprint import HTML  # a slow import (~0.8 s): only when a PDF is made
+    from weasyprint import HTML  # a slow import: only when a PDF is made
 
     return HTML(string=html, url_fetcher=_no_fetching()).write_pdf()
 

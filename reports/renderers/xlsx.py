@@ -34,10 +34,9 @@ TITLE = Font(bold=True, size=13)
 HEAD_FILL = PatternFill("solid", fgColor="F5F2EA")
 WRAP = Alignment(wrap_text=True, vertical="top")
 RED = Font(bold=True, color="A50E0E")
-# A list of records in the report's workbook stops after this many rows, with a note. Excel
-# holds 1,048,576 rows a sheet, and a whole country's lists (600,000 admissions in three
-# years) would take minutes to write, longer than a request may run. The records page of
-# each figure lists them all, a page at a time.
+# A list of records in the report's workbook stops after this many rows, with a note: a whole
+# country's lists would take longer to write than a request may run (and Excel holds 1,048,576
+# rows a sheet). The records page of each figure lists them all, a page at a time.
 SHEET_RECORDS_MAX = 50_000
 
 
