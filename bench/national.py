@@ -57,8 +57,8 @@ from django.test.utils import CaptureQueriesContext, setup_test_environment  # n
 
 from branches.models import Role, Unit, UnitParent  # noqa: E402
 from members.models import Directive, Member, Membership  # noqa: E402
-from reports.exports import build_unit_report  # noqa: E402
 from reports.figures import unit_figures  # noqa: E402
+from reports.unit_report import build_unit_report  # noqa: E402
 
 START, END = report_vs_sql.START, report_vs_sql.END
 LEVELS = ("cell", "commune", "province", "root")

@@ -40,8 +40,8 @@ from django.db import connection  # noqa: E402
 
 from branches.models import Unit  # noqa: E402
 from members.models import Directive  # noqa: E402
-from reports.exports import build_unit_report  # noqa: E402
 from reports.figures import FLOW_KINDS, unit_figures  # noqa: E402
+from reports.unit_report import build_unit_report  # noqa: E402
 
 UNITS = (("cell", "p-thot-not-long-thanh-2"), ("ward", "p-thot-not"), ("district", "q-thot-not"))
 START, END = datetime.date(2020, 1, 1), datetime.date(2023, 6, 5)

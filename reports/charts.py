@@ -9,8 +9,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from .exports import display
 from .figures import YearFlows
+from .tables import display
 
 ADMITTED_COLOUR = "#a50e0e"
 REMOVED_COLOUR = "#6b6b6b"

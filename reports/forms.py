@@ -1,15 +1,18 @@
-"""The period (and directive) of a report, read from the query string.
+"""The period (and directive) of a report, read from the query string, and its defaults: the
+one period form of every page that shows figures for a period (the reports, the unit page).
 
 GET parameters, all optional: ``year`` (a whole calendar year, which wins over the dates),
-``from`` and ``to`` (dd/mm/yyyy; default 01/01/2020 to today), ``directive`` (a directive's
-code, "all" for every event; default "28-CT/TW" when it exists). The records page adds
-``figure``, the figure whose records it lists, and ``of``, a category of the admitted.
+``from`` and ``to`` (dd/mm/yyyy; default ``DEFAULT_START`` to today), ``directive`` (a
+directive's code, ``ALL`` for every event; default ``DEFAULT_DIRECTIVE`` when it exists). The
+records page adds ``figure``, the figure whose records it lists, and ``of``, a category of the
+admitted.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime
+from collections.abc import Iterable
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +23,7 @@ from .figures import ADMITTED_SUBSETS, FLOW_KINDS, GROUPED_FIGURES, ROLL_FIGURES
 
 DEFAULT_START = datetime.date(2020, 1, 1)
 DEFAULT_DIRECTIVE = "28-CT/TW"
-ALL = "all"
+ALL = "all"  # the ``directive`` parameter's value for every event, whatever its directive
 FIRST_YEAR, LAST_YEAR = 1930, 2100  # the Party's founding; anything later is a typo
 DATE_FORMATS = ["%d/%m/%Y"]
 
@@ -46,10 +49,17 @@ class Period:
 
 
 class ReportPeriodForm(forms.Form):
-    """Bind it to ``request.GET``; ``period(today)`` is the cleaned period."""
+    """Bind it to ``request.GET``; ``period(today)`` is the cleaned period. A page with no
+    choice of directive (every event counts) passes ``with_directive=False`` and no
+    ``directives``: its period's ``directive`` is None."""
 
     def __init__(
-        self, data, *, directives: list[Directive], with_directive: bool = True, initial=None
+        self,
+        data,
+        *,
+        directives: Iterable[Directive] = (),
+        with_directive: bool = True,
+        initial=None,
     ):
         super().__init__(data, initial=initial)
         self.directives = {d.code: d for d in directives}

@@ -4,8 +4,9 @@ official forms 1 and 2 (page, PDF, Excel) and the records behind each figure.
 Every view reads GET only, fetches the unit through ``branches.access.get_unit`` (404 outside
 the user's scope; every role may read and export what it may see) and reads the period with
 ``ReportPeriodForm``: bad input shows the form's errors (status 400), never a 500. The tables
-come from ``reports.exports``; each format only renders them. Every view reads inside
-``report_reads()``: from the read replica, when there is one (thotnot_members/replica.py).
+come from ``reports.unit_report``, ``official_forms`` and ``records``; each format only renders
+them. Every view reads inside ``report_reads()``: from the read replica, when there is one,
+and as of one moment (docs/decisions/0007-report-snapshot.md).
 """
 
 from __future__ import annotations
@@ -30,12 +31,22 @@ from branches.models import Unit
 from members.models import Directive
 from thotnot_members.replica import report_reads
 
-from . import exports
+from . import official_forms
 from .charts import year_chart_svg
-from .exports import Cell, Table
 from .figures import ROLL_FIGURES
 from .forms import Period, RecordsForm, ReportPeriodForm
+from .records import (
+    EVENT_COLUMNS,
+    ROLL_COLUMNS,
+    event_records,
+    record_events,
+    record_periods,
+    records_title,
+    roll_records,
+)
 from .renderers import pdf, xlsx
+from .tables import Cell, Table
+from .unit_report import build_unit_report
 
 RECORDS_PER_PAGE = 100
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -109,7 +120,7 @@ def unit_report(request: HttpRequest, code: str) -> HttpResponse:
     context = {"unit": unit, "form": form, "period": period}
     if period is None:
         return _bad_input(request, "reports/unit_report.html", context)
-    report = exports.build_unit_report(unit, period.start, period.end, period.directive)
+    report = build_unit_report(unit, period.start, period.end, period.directive)
     tables = report.tables()
     key_figures = report.key_figures()
     _attach_urls(tables, period, [cell for _name, _label, cell in key_figures])
@@ -133,7 +144,7 @@ def unit_report_pdf(request: HttpRequest, code: str) -> HttpResponse:
     form, period = _read_period(request)
     if period is None:
         return _bad_input(request, "reports/unit_report.html", {"unit": unit, "form": form})
-    report = exports.build_unit_report(unit, period.start, period.end, period.directive)
+    report = build_unit_report(unit, period.start, period.end, period.directive)
     content = pdf.unit_report_pdf(report, today=timezone.localdate())
     return _download(content, "application/pdf", _filename("bao-cao", unit, period, "pdf"))
 
@@ -147,14 +158,14 @@ def unit_report_xlsx(request: HttpRequest, code: str) -> HttpResponse:
     form, period = _read_period(request)
     if period is None:
         return _bad_input(request, "reports/unit_report.html", {"unit": unit, "form": form})
-    report = exports.build_unit_report(unit, period.start, period.end, period.directive)
+    report = build_unit_report(unit, period.start, period.end, period.directive)
     content = xlsx.unit_report_xlsx(report)
     return _download(content, XLSX_TYPE, _filename("bao-cao", unit, period, "xlsx"))
 
 
 # --- the official forms --------------------------------------------------------------------------
 
-FORMS = {1: exports.form1, 2: exports.form2}
+FORMS = {1: official_forms.form1, 2: official_forms.form2}
 
 
 @report_reads()
@@ -239,20 +250,20 @@ def records(request: HttpRequest, code: str) -> HttpResponse:
     scope = Unit.objects.visible_to(request.user)
     visible = Exists(scope.filter(pk=OuterRef("member__record_unit")))
     if figure in ROLL_FIGURES:
-        rows = exports.record_periods(unit, period.start, period.end, figure)
-        columns, make_rows = exports.ROLL_COLUMNS, exports.roll_records
+        rows = record_periods(unit, period.start, period.end, figure)
+        columns, make_rows = ROLL_COLUMNS, roll_records
     else:
-        rows = exports.record_events(
+        rows = record_events(
             unit, period.start, period.end, period.directive, figure, form.cleaned_data["of"]
         )
-        columns, make_rows = exports.EVENT_COLUMNS, exports.event_records
+        columns, make_rows = EVENT_COLUMNS, event_records
     rows = rows.annotate(member_visible=visible)
     page = Paginator(rows, RECORDS_PER_PAGE).get_page(request.GET.get("page"))
     objects = list(page.object_list)
     context.update(
         period=period,
         figure=figure,
-        figure_label=exports.records_title(figure, form.cleaned_data["of"]),
+        figure_label=records_title(figure, form.cleaned_data["of"]),
         columns=columns,
         page=page,
         rows=zip(objects, make_rows(objects, page.start_index()), strict=True),

@@ -1,2 +1,2 @@
-"""One renderer per format for the tables of ``reports.exports``: ``xlsx`` (openpyxl in
+"""One renderer per format for the tables of ``reports.tables``: ``xlsx`` (openpyxl in
 write-only mode) and ``pdf`` (WeasyPrint). The page is rendered by the views' templates."""

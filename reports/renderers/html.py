@@ -1,9 +1,9 @@
 """The report tables as HTML, for the page and the PDF alike (``{% report_table %}``).
 
-Written out in Python rather than through a template: a commune's report page has about 500
-figures, and Django's template engine took ~9 ms to render them; ``format_html`` on each cell
-still took ~5 ms, this takes ~1 ms. Every value and URL is escaped (``html.escape``, as
-Django's own ``escape`` does) before it goes into the markup.
+Written out in Python rather than through a template: a report page has hundreds of figures,
+and the template engine (or ``format_html`` on each cell) took several times longer to render
+them (docs/decisions/0005-hand-written-html.md). Every value and URL is escaped
+(``html.escape``, as Django's own ``escape`` does) before it goes into the markup.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from ..exports import Table
+from ..tables import Table
 
 
 def _linked(text: str, url: str, links: bool) -> str:

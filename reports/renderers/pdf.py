@@ -11,8 +11,9 @@ import datetime
 
 from django.template.loader import render_to_string
 
-from .. import exports
 from ..charts import year_chart_svg
+from ..official_forms import OfficialForm
+from ..unit_report import UnitReport, letterhead, signatory
 
 
 class OutsideResourceRefused(ValueError):
@@ -31,7 +32,7 @@ def _no_fetching():
 
 
 def html_to_pdf(html: str) -> bytes:
-    from weasyprint import HTML  # a slow import (~0.8 s): only when a PDF is made
+    from weasyprint import HTML  # a slow import: only when a PDF is made
 
     return HTML(string=html, url_fetcher=_no_fetching()).write_pdf()
 
@@ -40,8 +41,8 @@ def issue_date_text(place: str, day: datetime.date) -> str:
     return f"{place}, ngày {day:%d} tháng {day:%m} năm {day:%Y}"
 
 
-def unit_report_html(report: exports.UnitReport, *, today: datetime.date) -> str:
-    head = exports.letterhead(report.unit, report.end)
+def unit_report_html(report: UnitReport, *, today: datetime.date) -> str:
+    head = letterhead(report.unit, report.end)
     return render_to_string(
         "reports/pdf/unit_report.html",
         {
@@ -49,18 +50,18 @@ def unit_report_html(report: exports.UnitReport, *, today: datetime.date) -> str
             "tables": report.tables(),
             "letterhead": head,
             "issued": issue_date_text(head.place, today),
-            "signatory": exports.signatory(report.unit),
+            "signatory": signatory(report.unit),
             "chart": year_chart_svg(report.years, title=report.years_table().title),
         },
     )
 
 
-def unit_report_pdf(report: exports.UnitReport, *, today: datetime.date) -> bytes:
+def unit_report_pdf(report: UnitReport, *, today: datetime.date) -> bytes:
     return html_to_pdf(unit_report_html(report, today=today))
 
 
-def official_form_pdf(form: exports.OfficialForm, *, today: datetime.date) -> bytes:
-    head = exports.letterhead(form.unit, form.end)
+def official_form_pdf(form: OfficialForm, *, today: datetime.date) -> bytes:
+    head = letterhead(form.unit, form.end)
     return html_to_pdf(
         render_to_string(
             "reports/pdf/official_form.html",
@@ -69,7 +70,7 @@ def official_form_pdf(form: exports.OfficialForm, *, today: datetime.date) -> by
                 "letterhead": head,
                 "issued": issue_date_text(head.place, today),
                 "board": form.unit.kind == form.unit.Kind.ABOVE_GRASSROOTS,
-                "signatory": exports.signatory(form.unit),
+                "signatory": signatory(form.unit),
             },
         )
     )

@@ -18,8 +18,10 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .. import exports
-from ..exports import Column, RecordRow, Table
+from ..official_forms import OfficialForm
+from ..records import EVENT_COLUMNS, RECORD_SHEETS, RecordRow, event_records, record_events
+from ..tables import Column, Table, display
+from ..unit_report import UnitReport
 
 INT_FORMAT = "#,##0"
 DECIMAL_FORMAT = "0.0"
@@ -32,10 +34,9 @@ TITLE = Font(bold=True, size=13)
 HEAD_FILL = PatternFill("solid", fgColor="F5F2EA")
 WRAP = Alignment(wrap_text=True, vertical="top")
 RED = Font(bold=True, color="A50E0E")
-# A list of records in the report's workbook stops after this many rows, with a note. Excel
-# holds 1,048,576 rows a sheet, and a whole country's lists (600,000 admissions in three
-# years) would take minutes to write, longer than a request may run. The records page of
-# each figure lists them all, a page at a time.
+# A list of records in the report's workbook stops after this many rows, with a note: a whole
+# country's lists would take longer to write than a request may run (and Excel holds 1,048,576
+# rows a sheet). The records page of each figure lists them all, a page at a time.
 SHEET_RECORDS_MAX = 50_000
 
 
@@ -147,7 +148,7 @@ class WorkbookWriter:
                     "Danh sách chỉ ghi %(count)s bản ghi đầu tiên (theo ngày hiệu lực). Xem "
                     "đầy đủ trên trang danh sách bản ghi của số liệu này, hoặc xuất báo cáo "
                     "của từng đơn vị trực thuộc."
-                ) % {"count": exports.display(limit)}
+                ) % {"count": display(limit)}
                 sheet.append([None, self.cell(sheet, note, font=RED)])
                 break
             sheet.append([self.cell(sheet, value) for value in row.values])
@@ -166,7 +167,7 @@ def _sheet_title(title: str) -> str:
     return title[:31]
 
 
-def unit_report_xlsx(report: exports.UnitReport) -> bytes:
+def unit_report_xlsx(report: UnitReport) -> bytes:
     """The report's workbook: a summary sheet laid out like the page, then one sheet per list
     of records (the events behind each figure of the first column)."""
     writer = WorkbookWriter()
@@ -182,20 +183,20 @@ def unit_report_xlsx(report: exports.UnitReport) -> bytes:
         report.tables(),
         extra=[(balance.text, balance.ok)],
     )
-    for figure, title in exports.RECORD_SHEETS:
-        events = exports.record_events(
-            report.unit, report.start, report.end, report.directive, figure
-        )[: SHEET_RECORDS_MAX + 1]  # one more, to know whether the list goes on
+    for figure, title in RECORD_SHEETS:
+        events = record_events(report.unit, report.start, report.end, report.directive, figure)[
+            : SHEET_RECORDS_MAX + 1
+        ]  # one more, to know whether the list goes on
         writer.records_sheet(
             str(title),
-            exports.EVENT_COLUMNS,
-            exports.event_records(events.iterator(2000)),
+            EVENT_COLUMNS,
+            event_records(events.iterator(2000)),
             limit=SHEET_RECORDS_MAX,
         )
     return writer.save()
 
 
-def official_form_xlsx(form: exports.OfficialForm) -> bytes:
+def official_form_xlsx(form: OfficialForm) -> bytes:
     writer = WorkbookWriter()
     heading = [form.title, form.unit.name, form.subtitle, form.form_label]
     writer.document_sheet(form.form_label, heading, [form.table])

@@ -7,5 +7,5 @@ register = template.Library()
 
 @register.simple_tag
 def report_table(table, *, links: bool, caption: bool = True):
-    """``{% report_table table links=True %}``: one table of ``reports.exports`` in HTML."""
+    """``{% report_table table links=True %}``: one ``reports.tables.Table`` in HTML."""
     return table_html(table, links=links, caption=caption)

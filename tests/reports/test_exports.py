@@ -22,7 +22,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from reports import exports
+from reports import records, unit_report
 from reports.renderers import xlsx
 from reports.renderers.pdf import html_to_pdf, unit_report_html
 from tests.cast import cast  # noqa: F401
@@ -81,7 +81,7 @@ def tricky(cast):
 
 
 def test_text_that_looks_like_a_formula_is_stored_as_text(tricky):
-    report = exports.build_unit_report(tricky.tree.gc, START, END, tricky.directive)
+    report = unit_report.build_unit_report(tricky.tree.gc, START, END, tricky.directive)
     book = workbook(xlsx.unit_report_xlsx(report))
     sheet = book["Kết nạp"]
     names = {}
@@ -99,10 +99,10 @@ def test_text_that_looks_like_a_formula_is_stored_as_text(tricky):
 @needs_soffice
 def test_libreoffice_shows_the_tricky_names_exactly(tricky, tmp_path):
     writer = xlsx.WorkbookWriter()
-    rows = exports.event_records(
-        exports.record_events(tricky.tree.gc, START, END, tricky.directive, "admitted")
+    rows = records.event_records(
+        records.record_events(tricky.tree.gc, START, END, tricky.directive, "admitted")
     )
-    writer.records_sheet("Kết nạp", exports.EVENT_COLUMNS, rows)
+    writer.records_sheet("Kết nạp", records.EVENT_COLUMNS, rows)
     path = tmp_path / "names.xlsx"
     path.write_bytes(writer.save())
     shown = {row[1] for row in libreoffice_csv(path)[1:]}
@@ -112,7 +112,7 @@ def test_libreoffice_shows_the_tricky_names_exactly(tricky, tmp_path):
 
 
 def test_numbers_are_numbers_dates_are_dates_and_the_head_row_is_frozen(tricky):
-    report = exports.build_unit_report(tricky.tree.gc, START, END, tricky.directive)
+    report = unit_report.build_unit_report(tricky.tree.gc, START, END, tricky.directive)
     book = workbook(xlsx.unit_report_xlsx(report))
     summary = book.worksheets[0]
     values = {row[1].value: row[2] for row in summary.iter_rows() if row[1].value}
@@ -130,14 +130,14 @@ def test_numbers_are_numbers_dates_are_dates_and_the_head_row_is_frozen(tricky):
     assert first[7].value.date() == datetime.date(2021, 3, 1)
     assert first[8].value == "28-CT/TW"
     titles = [ws.title for ws in book.worksheets]
-    assert titles == ["Báo cáo", *(str(t) for _f, t in exports.RECORD_SHEETS)]
+    assert titles == ["Báo cáo", *(str(t) for _f, t in records.RECORD_SHEETS)]
 
 
 def test_the_workbook_is_written_in_write_only_mode():
     writer = xlsx.WorkbookWriter()
     assert writer.workbook.write_only
     rows = (
-        exports.RecordRow(
+        records.RecordRow(
             n,
             (
                 n,
@@ -154,7 +154,7 @@ def test_the_workbook_is_written_in_write_only_mode():
         )
         for n in range(1, 5001)
     )  # a generator: never a list in memory
-    writer.records_sheet("Nhiều", exports.EVENT_COLUMNS, rows)
+    writer.records_sheet("Nhiều", records.EVENT_COLUMNS, rows)
     book = workbook(writer.save())
     assert book["Nhiều"].max_row == 5001
 
@@ -164,12 +164,12 @@ def test_a_list_of_records_stops_at_the_limit_with_a_note(tricky, monkeypatch, l
     # The tricky fixture admits len(TRICKY_NAMES) + 1 members under the directive.
     admitted = len(TRICKY_NAMES) + 1
     monkeypatch.setattr(xlsx, "SHEET_RECORDS_MAX", limit)
-    report = exports.build_unit_report(tricky.tree.gc, START, END, tricky.directive)
+    report = unit_report.build_unit_report(tricky.tree.gc, START, END, tricky.directive)
     book = workbook(xlsx.unit_report_xlsx(report))
     rows = [[c.value for c in row] for row in book["Kết nạp"].iter_rows(min_row=2)]
     everything = list(
-        exports.event_records(
-            exports.record_events(tricky.tree.gc, START, END, tricky.directive, "admitted")
+        records.event_records(
+            records.record_events(tricky.tree.gc, START, END, tricky.directive, "admitted")
         )
     )
     assert len(everything) == admitted
@@ -187,7 +187,7 @@ def test_a_list_of_records_stops_at_the_limit_with_a_note(tricky, monkeypatch, l
 
 
 def test_the_pdf_has_the_letterhead_the_title_and_serif_fonts(cast, tmp_path):
-    report = exports.build_unit_report(cast.tree.root, START, END, cast.directive)
+    report = unit_report.build_unit_report(cast.tree.root, START, END, cast.directive)
     path = tmp_path / "report.pdf"
     path.write_bytes(html_to_pdf(unit_report_html(report, today=END)))
     text = subprocess.run(
@@ -224,7 +224,7 @@ def test_the_pdf_loads_nothing_from_outside(monkeypatch):
 def test_the_chart_is_inline_svg_with_every_year(cast):
     from reports.charts import year_chart_svg
 
-    report = exports.build_unit_report(cast.tree.root, START, END, None)
+    report = unit_report.build_unit_report(cast.tree.root, START, END, None)
     svg = year_chart_svg(report.years, title="<Kết nạp & ra>")
     assert svg.startswith("<svg") and "&lt;Kết nạp &amp; ra&gt;" in svg
     for year in range(2019, 2024):

@@ -18,10 +18,11 @@ from members.services import (
     member_restore,
     member_transfer_in,
 )
-from reports import exports
-from reports.exports import form1, form2, percent, same_period_last_year
+from reports import official_forms, tables
 from reports.figures import flow_events, unit_figures
+from reports.official_forms import form1, form2, same_period_last_year
 from reports.renderers.xlsx import official_form_xlsx
+from reports.tables import percent
 from tests.conftest import admit, admit_official, d, make_decision, new_person
 
 pytestmark = pytest.mark.django_db
@@ -146,7 +147,7 @@ def test_form_2_rows_and_the_same_period_last_year(history, django_assert_num_qu
     assert rows["kết nạp lại"] == [0, 0, None]
     assert rows["Khác"] == [3, 2, 150.0]  # the occupation group by default
     assert rows["Số tổ chức cơ sở đảng có kết nạp đảng viên"] == [1, 1, 100.0]
-    ages = [rows[str(label)] for label in exports.AGE_BAND_LABELS]
+    ages = [rows[str(label)] for label in official_forms.AGE_BAND_LABELS]
     assert sum(this for this, _last, _pct in ages) == 3
     assert rows["Tuổi bình quân"][0] == 36.0  # born 17/05/1985: 36 at each 2022 admission
     headings = [row.label for row in form.table.rows if row.code in {"2", "3", "4", "5", "6"}]
@@ -164,7 +165,7 @@ def test_form_2_rows_and_the_same_period_last_year(history, django_assert_num_qu
 )
 def test_percent_has_one_decimal_and_no_value_when_last_year_is_zero(this, last, expected):
     assert percent(this, last) == expected
-    assert exports.display(percent(this, last), "decimal") == (
+    assert tables.display(percent(this, last), "decimal") == (
         "—" if expected is None else f"{expected:.1f}".replace(".", ",")
     )
 

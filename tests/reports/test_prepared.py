@@ -1,4 +1,4 @@
-"""reports.prepared: a query's SQL compiled once per shape gives what the ORM gives, for any
+"""reports.figures.sql: a query's SQL compiled once per shape gives what the ORM gives, for any
 values; values it cannot place are refused rather than silently ignored."""
 
 from __future__ import annotations
@@ -8,9 +8,13 @@ import datetime
 import pytest
 from django.db.models import Count
 
+from branches.models import Unit
+from branches.services import unit_create, unit_move
 from members.models import Event
-from reports import prepared
-from tests.conftest import admit, d
+from members.services import member_remove, member_transfer
+from reports.figures import definitions
+from reports.figures import sql as prepared
+from tests.conftest import admit, d, make_decision
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +77,75 @@ def test_only_ids_and_days_stand_in(tree):
             lambda **v: Event.objects.values("kind"),
             at=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC),
         )
+
+
+def _plain(rows):
+    """Rows in one comparable form: SQLite's booleans come back from the raw cursor as 0/1."""
+    return sorted(
+        tuple(sorted((k, int(v) if isinstance(v, bool) else v) for k, v in row.items()))
+        for row in rows
+    )
+
+
+def test_the_figures_definitions_run_through_the_fast_path_give_what_the_orm_gives(tree):
+    """Each counting queryset of ``reports.figures.definitions``, run through its SQL compiled
+    once per shape, gives the rows that the ORM gives for the same values."""
+    a = admit(tree.cell_a, d("2020-02-01"))
+    admit(tree.cell_b, d("2020-03-01"))
+    admit(tree.gcell, d("2021-04-01"))
+    member_transfer(
+        member=a,
+        to_unit=tree.cell_b,
+        effective_date=d("2021-05-01"),
+        decision=make_decision(d("2021-05-01")),
+    )
+    removed = admit(tree.cell_a, d("2021-06-01"))
+    member_remove(
+        member=removed,
+        kind=Event.Kind.STRUCK_OFF,
+        reason=Event.Reason.UNPAID_DUES,
+        effective_date=d("2022-01-10"),
+        decision=make_decision(d("2022-01-10")),
+    )
+    other = unit_create(
+        code="other",
+        name="Đảng bộ phường Thuận An",
+        kind=Unit.Kind.GRASSROOTS_COMMITTEE,
+        founded_on=d("2010-01-01"),
+        parent=tree.root,
+    )
+    unit_move(unit=tree.cell_b, new_parent=other, on=d("2021-09-01"))
+    seen = []
+    for start, end in ((d("2020-01-01"), d("2021-12-31")), (d("2021-07-01"), d("2022-06-30"))):
+        before = start - datetime.timedelta(days=1)
+        days = {"start": start, "end": end, "before": before}
+        for unit in (tree.root, tree.gc, other, tree.cell_a, tree.cell_b):
+            values = {"unit_id": unit.pk, **days}
+            fast = prepared.aggregate(
+                ("roll",), definitions.rolls, definitions.roll_counts, **values
+            )
+            assert fast == definitions.rolls(**values).aggregate(**definitions.roll_counts(**days))
+            seen.append(fast)
+            flows = {"unit_id": unit.pk, "start": start, "end": end}
+            assert _plain(prepared.rows(("flows",), definitions.subtree_flows, **flows)) == _plain(
+                definitions.subtree_flows(**flows)
+            )
+            years = {"unit_id": unit.pk, "first_day": start, "end": end}
+            assert _plain(prepared.rows(("years",), definitions.yearly_rows, **years)) == _plain(
+                definitions.yearly_rows(**years)
+            )
+        children = [tree.gc.pk, tree.gcell.pk, other.pk, tree.cell_b.pk]
+        assert _plain(
+            prepared.rows(
+                ("roll", "by child"), definitions.rolls_by_child, children=children, **days
+            )
+        ) == _plain(definitions.rolls_by_child(children=children, **days))
+        by_child = {"start": start, "end": end}
+        assert _plain(
+            prepared.rows(
+                ("flows", "by child"), definitions.subtree_flows, children=children, **by_child
+            )
+        ) == _plain(definitions.subtree_flows(children=children, **by_child))
+    # Every roll figure was met (the move took cell b's two members from one committee to
+    # the other).
+    assert all(any(counts[name] for counts in seen) for name in seen[0])

@@ -22,12 +22,10 @@ from members.services import (
     member_transfer,
     member_transfer_in,
 )
-from reports.exports import build_unit_report
 from reports.figures import (
     ADMITTED_SUBSETS,
     FLOW_KINDS,
     ROLL_FIGURES,
-    DayNumber,
     admission_breakdown,
     children_figures,
     flow_events,
@@ -36,6 +34,8 @@ from reports.figures import (
     unit_figures,
     yearly_flows,
 )
+from reports.figures.sql import DayNumber
+from reports.unit_report import build_unit_report
 from tests.conftest import admit, admit_official, d, make_decision, new_person
 from tests.histories import History, operations
 
@@ -137,6 +137,36 @@ def test_the_total_row_sums_the_children(story):
     assert total.balance_difference == 0
     for name in FLOW_KINDS:
         assert getattr(total.all_events, name) == sum(getattr(c.all_events, name) for c in children)
+
+
+def test_a_reports_children_come_in_vietnamese_order(tree):
+    """As the unit tree lists them (``Unit.sort_key``): đ is a letter after d, â after a, so
+    Ấp Dừa comes before Ấp Đông, which a comparison of the letters without their marks puts
+    the other way round."""
+    commune = unit_create(
+        code="thanh-phu",
+        name="Đảng bộ xã Thạnh Phú",
+        kind=Unit.Kind.GRASSROOTS_COMMITTEE,
+        founded_on=d("2010-01-01"),
+        parent=tree.root,
+    )
+    for code, name in (
+        ("binh-thuy", "Bình Thủy"),
+        ("ap-dong", "Ấp Đông"),
+        ("ap-dua", "Ấp Dừa"),
+        ("ap-bac", "Ấp Bắc"),
+        ("an-binh", "An Bình"),
+    ):
+        unit_create(
+            code=code, name=name, kind=Unit.Kind.CELL, founded_on=d("2010-01-01"), parent=commune
+        )
+    expected = ["An Bình", "Ấp Bắc", "Ấp Dừa", "Ấp Đông", "Bình Thủy"]
+    names = [f.unit.name for f in children_figures(commune, *PERIOD)]
+    assert names == expected
+    report = build_unit_report(commune, *PERIOD, None)
+    assert [row.label for row in report.children_table().rows] == expected
+    units = Unit.objects.filter(parent_links__parent=commune)
+    assert [u.name for u in sorted(units, key=lambda u: u.sort_key)] == expected
 
 
 def test_children_figures_take_three_queries_however_many_children(

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from branches.models import Unit
-from reports import exports
+from reports import unit_report
 from reports.figures import unit_figures
 
 PERIOD = {"from": "01/01/2020", "to": "05/06/2023", "directive": "28-CT/TW"}
@@ -45,7 +45,7 @@ ARTICLE = {
     "p-thot-not-long-thanh-2": {"members_at_end": 48, "admitted": 2, "struck_off": 2},
 }
 # The summary's label of each figure (the same label in the page, the PDF and the workbook).
-LABELS = {name: str(label) for name, label, _level, _strong in exports.SUMMARY_ROWS}
+LABELS = {name: str(label) for name, label, _level, _strong in unit_report.SUMMARY_ROWS}
 LABELS["grassroots_organizations"] = "Tổ chức cơ sở đảng trực thuộc (cuối kỳ)"
 # A report page's queries: session, user, unit, directives, figures (3), children (3; 1 for a
 # cell, which has none), breakdown (2: the admitted, and the grassroots organizations admitting,
@@ -237,7 +237,7 @@ def test_the_report_pages_query_count_does_not_depend_on_the_number_of_units(
 
 def test_the_districts_children_are_its_26_grassroots_organizations_and_add_up(demo):
     district = Unit.objects.get(code="q-thot-not")
-    report = exports.build_unit_report(district, START, END, None)
+    report = unit_report.build_unit_report(district, START, END, None)
     assert len(report.children) == 26
     assert all(child.unit.kind in Unit.GRASSROOTS_KINDS for child in report.children)
     assert report.total.members_at_end == 3129

@@ -6,8 +6,8 @@ from html.parser import HTMLParser
 
 from django.utils import translation
 
-from reports.exports import Cell, Column, Row, Table, display
 from reports.renderers.html import table_html
+from reports.tables import Cell, Column, Row, Table, display
 
 
 class Outline(HTMLParser):

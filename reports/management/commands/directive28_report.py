@@ -1,7 +1,7 @@
 """Figures of a unit for a period, from the command line (for scripts and scheduled exports).
 
 JSON (the default) prints ``Figures.as_dict()``; ``--format xlsx`` and ``--format pdf`` write the
-same report as the page's downloads (``reports.exports`` and ``reports.renderers``) to
+same report as the page's downloads (``reports.unit_report`` and ``reports.renderers``) to
 ``--output``. The command sees every unit, as a superuser does, and reads from the read replica
 when there is one.
 """
@@ -16,8 +16,8 @@ from django.utils import timezone, translation
 
 from branches.models import Unit
 from members.models import Directive
-from reports.exports import build_unit_report
 from reports.figures import unit_figures
+from reports.unit_report import build_unit_report
 from thotnot_members.replica import report_reads
 
 USAGE_ERROR = 2
