@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from branches.admin import PartialSaveAdmin, ReadOnlyAdmin, ReadOnlyInline, shown
+from common.vntext import fold
 
 from .models import (
     Directive,
@@ -28,7 +29,6 @@ from .models import (
     RosterImport,
     RosterImportRow,
 )
-from .text import fold
 
 
 class ConstraintCheckedForm(forms.ModelForm):

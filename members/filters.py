@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import html
 from collections import defaultdict
 
@@ -18,11 +17,11 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Unit
+from common.dates import years_before
+from common.vntext import phrase_sort_key
 
 from . import choices
 from .models import ACTIVE_STATUSES, Member, Status
-from .services import add_months
-from .text import phrase_sort_key
 
 ACTIVE = "active"
 
@@ -59,11 +58,6 @@ AGE_BAND_CHOICES = [
     ("51-60", _("51 đến 60 tuổi")),
     ("61+", _("Trên 60 tuổi")),
 ]
-
-
-def years_before(day: datetime.date, years: int) -> datetime.date:
-    """``day`` ``years`` years earlier (29/02 → 28/02), as ``Member.age_on`` counts birthdays."""
-    return add_months(day, -12 * years)
 
 
 def listed_kinds(counts: dict[str, int]) -> list[str]:
@@ -109,6 +103,7 @@ class UnitChoiceIterator(ModelChoiceIterator):
             by_kind[unit.kind].append(unit)
         label = self.field.label_from_instance
         for kind in KIND_ORDER:
+            # ``Unit.sort_key``'s order, on the plain rows.
             group = sorted(by_kind[kind], key=lambda u: phrase_sort_key(u.name))
             if group:
                 yield (Unit.Kind(kind).label, [(u.pk, label(u)) for u in group])

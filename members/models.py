@@ -30,9 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from branches.models import ClosureRows, Unit
-
-from . import choices
-from .text import (
+from common.vntext import (
     SORT_KEY_LENGTH,
     after_prefix,
     fold,
@@ -40,6 +38,8 @@ from .text import (
     name_sort_key,
     normalize_spaces,
 )
+
+from . import choices
 
 
 class Directive(models.Model):
@@ -165,10 +165,10 @@ class MemberQuerySet(models.QuerySet):
         return self.filter(name_sort_key__gte=Subquery(floor))
 
     def with_probation_start(self) -> MemberQuerySet:
-        """Annotate ``probation_start``: the ceremony of the latest (re-)admission among our
-        events, else ``admitted_on`` (members who arrived on probation). Probation ends 12
-        months later (``services.probation_ends`` for one member; this for a list, in the
-        same query)."""
+        """Annotate ``probation_start``: ``rules.probation_start`` in SQL, for a list in one
+        query (the ceremony of the latest (re-)admission among our events, else
+        ``admitted_on``); ``rules.probation_end`` gives the end from it.
+        ``tests/members/test_probation_pins.py`` holds the two equal."""
         latest_ceremony = (
             Event.objects.filter(member=OuterRef("pk"), kind__in=ADMISSION_KINDS)
             .order_by("-effective_date", "-pk")
@@ -247,7 +247,7 @@ class Member(models.Model):
     private_business_owner = models.BooleanField(_("là chủ doanh nghiệp tư nhân"), default=False)
     married_to_foreigner = models.BooleanField(_("có vợ/chồng là người nước ngoài"), default=False)
 
-    # Search and sort keys, computed from full_name on save (see members.text).
+    # Search and sort keys, computed from full_name on save (see common.vntext).
     name_folded = models.CharField(max_length=150, editable=False, blank=True)
     name_sort_key = models.CharField(max_length=SORT_KEY_LENGTH, editable=False, blank=True)
 

@@ -8,7 +8,6 @@ transaction, with the member's row locked so two clerks cannot interleave.
 
 from __future__ import annotations
 
-import calendar
 import contextlib
 import datetime
 from dataclasses import dataclass
@@ -18,28 +17,21 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from branches.models import Unit
+from common.dates import (
+    add_months,  # noqa: F401 (imported from here by the generator and the tests)
+    dmy,
+)
 
+from . import rules
 from .models import ACTIVE_STATUSES, Directive, Event, Member, Membership, MemberState, Status
+from .rules import (
+    MAX_ADMISSION_AGE,
+    MIN_ADMISSION_AGE,
+    PROBATION_MONTHS,  # noqa: F401 (imported from here by the generator)
+    READMISSION_WAIT_MONTHS,
+)
 
 K = Event.Kind
-
-MIN_ADMISSION_AGE = 18
-MAX_ADMISSION_AGE = 60
-PROBATION_MONTHS = 12
-READMISSION_WAIT_MONTHS = 36
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """``day`` plus ``months`` calendar months, clamped to the month's end (29/02 + 12 → 28/02)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return day.replace(
-        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
-    )
-
-
-def _fmt(day: datetime.date) -> str:
-    return day.strftime("%d/%m/%Y")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,14 +69,14 @@ def _check_unit_on(
         raise ValidationError(
             {
                 field: _("Chi bộ “%(unit)s” không tồn tại vào ngày %(day)s.")
-                % {"unit": unit, "day": _fmt(day)}
+                % {"unit": unit, "day": dmy(day)}
             }
         )
     if opens_period and unit.dissolved_on is not None:
         raise ValidationError(
             {
                 field: _("Chi bộ “%(unit)s” đã giải thể từ ngày %(day)s; không thể tiếp nhận.")
-                % {"unit": unit, "day": _fmt(unit.dissolved_on)}
+                % {"unit": unit, "day": dmy(unit.dissolved_on)}
             }
         )
     return unit
@@ -110,7 +102,7 @@ def _check_after_last_event(member: Member, day: datetime.date) -> None:
                 "effective_date": _(
                     "Ngày hiệu lực %(day)s trước sự kiện gần nhất của đảng viên (%(last)s)."
                 )
-                % {"day": _fmt(day), "last": _fmt(last_day)}
+                % {"day": dmy(day), "last": dmy(last_day)}
             }
         )
 
@@ -127,7 +119,7 @@ def _check_admission_age(member: Member, day: datetime.date) -> None:
                 % {
                     "low": MIN_ADMISSION_AGE,
                     "high": MAX_ADMISSION_AGE,
-                    "day": _fmt(day),
+                    "day": dmy(day),
                     "age": age,
                 }
             }
@@ -301,7 +293,7 @@ def member_readmit(
             _("Không kết nạp lại người đã ra khỏi Đảng vì lý do “%(reason)s”.")
             % {"reason": removal.get_reason_display()}
         )
-    earliest = add_months(removal.effective_date, READMISSION_WAIT_MONTHS)
+    earliest = rules.readmission_earliest(removal.effective_date)
     if day < earliest:
         raise ValidationError(
             {
@@ -311,8 +303,8 @@ def member_readmit(
                 )
                 % {
                     "months": READMISSION_WAIT_MONTHS,
-                    "left": _fmt(removal.effective_date),
-                    "earliest": _fmt(earliest),
+                    "left": dmy(removal.effective_date),
+                    "earliest": dmy(earliest),
                 }
             }
         )
@@ -336,14 +328,14 @@ def member_readmit(
 
 
 def probation_ends(member: Member) -> datetime.date | None:
-    """The first day a probationary member may be recognized: 12 months after the ceremony."""
+    """The first day a probationary member may be recognized (``rules.probation_end``)."""
     admission = (
         member.events.filter(kind__in=Event.ADMISSION_KINDS)
         .order_by("-effective_date", "-pk")
         .first()
     )
-    start = admission.ceremony_date if admission is not None else member.admitted_on
-    return add_months(start, PROBATION_MONTHS) if start else None
+    admissions = [admission] if admission is not None else []
+    return rules.probation_end(rules.probation_start(admissions, member.admitted_on))
 
 
 @transaction.atomic
@@ -365,7 +357,7 @@ def member_recognize(
                 "effective_date": _(
                     "Chưa đủ 12 tháng dự bị: chỉ được công nhận chính thức từ ngày %(earliest)s."
                 )
-                % {"earliest": _fmt(earliest)}
+                % {"earliest": dmy(earliest)}
             }
         )
     _check_after_last_event(member, effective_date)

@@ -16,6 +16,8 @@ from django import template
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from common.dates import dmy
+
 from ..choices import Gender
 from ..models import Member, Status
 
@@ -23,7 +25,7 @@ register = template.Library()
 
 
 def _day(value: datetime.date | None) -> str:
-    return value.strftime("%d/%m/%Y") if value else "—"  # the app's dates: dd/mm/yyyy
+    return dmy(value) if value else "—"
 
 
 @register.simple_tag

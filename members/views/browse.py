@@ -28,11 +28,11 @@ from django.views.decorators.http import require_safe
 from branches.models import Role
 from reports.figures import unit_figures
 
+from .. import rules
 from ..access import get_member, may_edit_member
 from ..filters import MATCH_ANYWHERE, MATCH_START, MemberFilter
 from ..models import ACTIVE_STATUSES, Event, Member, RecordView, Status
 from ..selectors import probationers_due
-from ..services import PROBATION_MONTHS, add_months
 
 PAGE_SIZE = 50
 # The member list counts at most this many matches: counting a whole province's or country's
@@ -300,29 +300,6 @@ def member_list(request):
 
 # --- a member's record -------------------------------------------------------------------
 
-# The fields of form 2-HSĐV, in the form's order.
-RECORD_FIELDS = (
-    "full_name",
-    "gender",
-    "date_of_birth",
-    "place_of_birth",
-    "hometown",
-    "residence",
-    "ethnicity",
-    "religion",
-    "occupation",
-    "occupation_group",
-    "general_education",
-    "professional_level",
-    "academic_title",
-    "political_theory",
-    "citizen_id",
-    "party_card_no",
-    "personal_history_no",
-    "youth_union_member",
-    "private_business_owner",
-    "married_to_foreigner",
-)
 # Fields that say nothing to a reader of the audit trail.
 AUDIT_SKIPPED = {
     "version",
@@ -356,7 +333,7 @@ def _record(member: Member) -> list[tuple[str, str]]:
             str(meta.get_field(name).verbose_name),
             _display(meta.get_field(name), getattr(member, name)),
         )
-        for name in RECORD_FIELDS
+        for name in rules.RECORD_FIELDS
     ]
 
 
@@ -453,8 +430,7 @@ def _audit(member: Member, events: list[Event]) -> list[dict]:
 def _probation_ends(member: Member, events: list[Event]) -> datetime.date | None:
     """``services.probation_ends`` from the events already loaded (no query)."""
     admissions = [e for e in events if e.kind in Event.ADMISSION_KINDS]
-    start = admissions[-1].ceremony_date if admissions else member.admitted_on
-    return add_months(start, PROBATION_MONTHS) if start else None
+    return rules.probation_end(rules.probation_start(admissions, member.admitted_on))
 
 
 @login_required

@@ -13,9 +13,8 @@ from hypothesis import strategies as st
 
 from members import services
 from members.models import Member, Status
-from members.selectors import probationers_due
+from members.selectors import probationers_due, recognition_list
 from members.views.browse import _probation_ends
-from members.views.entry import _recognition_list
 from tests.conftest import admit, d
 from tests.histories import History, operations
 from tests.members.test_consistency import START, units  # noqa: F401 (a fixture)
@@ -39,7 +38,7 @@ def check_every_path_agrees(user, today: datetime.date, within_days: int) -> Non
     probationary = set(
         Member.objects.filter(status=Status.PROBATIONARY).values_list("pk", flat=True)
     )
-    recognition = _recognition_list(user, today)
+    recognition = recognition_list(user, today)
     assert {m.pk: m.probation_ends for m in recognition} == {pk: ends[pk] for pk in probationary}
 
     limit = today + datetime.timedelta(days=within_days)
