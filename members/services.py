@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -21,6 +22,7 @@ from common.dates import (
     add_months,  # noqa: F401 (imported from here by the generator and the tests)
     dmy,
 )
+from common.vntext import fold
 
 from . import rules
 from .models import ACTIVE_STATUSES, Directive, Event, Member, Membership, MemberState, Status
@@ -30,6 +32,7 @@ from .rules import (
     PROBATION_MONTHS,  # noqa: F401 (imported from here by the generator)
     READMISSION_WAIT_MONTHS,
 )
+from .search import ensure_names
 
 K = Event.Kind
 
@@ -205,6 +208,12 @@ def _unsaved_if_failing(member: Member):
         raise
 
 
+def _save_new_record(member: Member) -> None:
+    """Insert a new member's row, its name into the dictionary of names first."""
+    ensure_names([fold(member.full_name)])
+    member.save()
+
+
 def _require_decision(decision: Decision, effective_date: datetime.date) -> None:
     errors = {}
     if not decision.number.strip():
@@ -215,6 +224,24 @@ def _require_decision(decision: Decision, effective_date: datetime.date) -> None
         errors["decision_date"] = _("Ngày quyết định không được sau ngày hiệu lực.")
     if errors:
         raise ValidationError(errors)
+
+
+# --- the record ---------------------------------------------------------------------------
+
+
+@transaction.atomic(savepoint=False)
+def member_record_save(
+    *, member: Member, user=None, update_fields: Iterable[str] | None = None
+) -> None:
+    """Save a member's record (all of it, or ``update_fields``), adding its name to the
+    dictionary of names first when the name is written. For corrections of the record (the
+    edit page, the admin, a roster's updates); new members come in through the events'
+    services. ``user``, if given, is the one the record's history names."""
+    if update_fields is None or "full_name" in update_fields:
+        ensure_names([fold(member.full_name)])
+    if user is not None:
+        member._history_user = user
+    member.save(update_fields=update_fields)
 
 
 # --- the event kinds -----------------------------------------------------------------------
@@ -248,7 +275,7 @@ def member_admit(
     member.recognized_on = None
     with _unsaved_if_failing(member):
         member.full_clean()
-        member.save()
+        _save_new_record(member)
         return _write_event(
             member,
             kind=K.ADMISSION,
@@ -491,7 +518,7 @@ def member_transfer_in(
     with _unsaved_if_failing(member) if creating else contextlib.nullcontext():
         if creating:
             member.full_clean()
-            member.save()
+            _save_new_record(member)
         return _write_event(
             member,
             kind=K.TRANSFER_IN,

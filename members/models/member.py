@@ -353,13 +353,13 @@ class Member(models.Model):
         return self.full_name
 
     def save(self, *args, **kwargs) -> None:
+        """Saves the row and its name's keys; nothing else (the name's dictionary entry is
+        the writer's to add first: ``members.search.ensure_names``)."""
         self.name_folded = fold(self.full_name)
         self.name_sort_key = name_sort_key(self.full_name)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "full_name" in update_fields:
             kwargs["update_fields"] = {*update_fields, "name_folded", "name_sort_key"}
-        if update_fields is None or "full_name" in update_fields:
-            MemberName.objects.bulk_create([MemberName.of(self.name_folded)], ignore_conflicts=True)
         super().save(*args, **kwargs)
 
     def clean(self) -> None:

@@ -20,10 +20,10 @@ class MemberName(models.Model):
     in the members' own names instead must read each candidate's row (a trigram index cannot
     answer from the index alone).
 
-    Written by ``Member.save`` before the member (and by the synthetic generator's bulk load);
-    on PostgreSQL a foreign key from ``members_member.name_folded`` (migration 0011) refuses a
-    member whose name is missing here. Never deleted: a name no one has any more matches no
-    one.
+    Written by ``members.search.ensure_names`` before the member, on every path that creates
+    or renames one (and by the synthetic generator's bulk load); on PostgreSQL a foreign key
+    from ``members_member.name_folded`` (migration 0011) refuses a member whose name is
+    missing here. Never deleted: a name no one has any more matches no one.
     """
 
     name = models.CharField(_("tên (không dấu)"), max_length=150, primary_key=True)

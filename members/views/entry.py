@@ -196,7 +196,9 @@ def _update_record(form: forms.MemberEditForm) -> Member | None:
         for name in rules.RECORD_FIELDS:
             setattr(current, name, getattr(edited, name))
         current.version += 1
-        current.save(update_fields=[*rules.RECORD_FIELDS, "version", "updated_at"])
+        services.member_record_save(
+            member=current, update_fields=[*rules.RECORD_FIELDS, "version", "updated_at"]
+        )
     return None
 
 

@@ -295,7 +295,7 @@ def crowd(cast):
             name_sort_key(member.full_name),
         )
         crowd.append(member)
-    # Written in bulk, as the synthetic generator does: the names first (Member.save would).
+    # Written in bulk, as the synthetic generator does: the names first.
     names = [MemberName.of(member.name_folded) for member in crowd]
     MemberName.objects.bulk_create(names, ignore_conflicts=True)
     Member.objects.bulk_create(crowd)
