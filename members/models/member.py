@@ -9,24 +9,18 @@ from collections.abc import Iterable
 
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce, StrIndex
-from django.db.models.lookups import StartsWith
+from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from branches.models import ClosureRows, Unit
-from common.vntext import (
-    SORT_KEY_LENGTH,
-    after_prefix,
-    fold,
-    name_sort_key,
-    normalize_spaces,
-)
+from common.vntext import SORT_KEY_LENGTH, fold, name_sort_key, normalize_spaces
 
 from .. import choices
+from .. import search as name_search
+from ..search.lookups import Prefix  # noqa: F401 (the lookup ``prefix``, importable from here)
 from .event import ADMISSION_KINDS, Event
-from .names import MemberName
 
 
 class Directive(models.Model):
@@ -59,36 +53,6 @@ class Status(models.TextChoices):
 ACTIVE_STATUSES = (Status.PROBATIONARY, Status.OFFICIAL)
 
 
-@models.CharField.register_lookup
-class Prefix(StartsWith):
-    """``startswith``, case-sensitive, written as the range it is in byte order: ``prefix <=
-    column < after_prefix(prefix)`` (PostgreSQL's pattern operators, served by a
-    ``varchar_pattern_ops`` index; SQLite's own comparison, its columns' collation being
-    bytewise). PostgreSQL answers a LIKE from the same range of the index but tests LIKE again
-    on every entry of it: a province's "nguyen thi", 67,000 entries read for its 2,500, 2.5-3
-    ms of its ~20. Other databases get LIKE."""
-
-    lookup_name = "prefix"
-
-    def as_postgresql(self, compiler, connection):
-        return self._as_range(compiler, connection, "~>=~", "~<~")
-
-    def as_sqlite(self, compiler, connection):
-        return self._as_range(compiler, connection, ">=", "<")
-
-    def _as_range(self, compiler, connection, at_least: str, below: str):
-        if not isinstance(self.rhs, str):
-            return self.as_sql(compiler, connection)
-        column, column_params = self.process_lhs(compiler, connection)
-        sql = f"{column} {at_least} %s"
-        params = [*column_params, self.rhs]
-        upper = after_prefix(self.rhs)
-        if upper is not None:
-            sql = f"({sql} AND {column} {below} %s)"
-            params += [*column_params, upper]
-        return sql, params
-
-
 class MemberQuerySet(models.QuerySet):
     def visible_to(self, user) -> MemberQuerySet:
         """Members whose file is kept by a unit the user may see (a superuser: everyone,
@@ -107,49 +71,15 @@ class MemberQuerySet(models.QuerySet):
         return self.filter(unit__in=units)
 
     def search(self, text: str, *, from_start: bool = False) -> MemberQuerySet:
-        """Members whose name matches ``text`` accent- and case-insensitively ('nguyen van ly'
-        finds 'Nguyễn Văn Lý'), anywhere in the name or only at its start (``from_start``:
-        'nguyen v' finds him, 'van ly' does not); or whose citizen ID or party card number is
-        exactly ``text`` (only a text with a digit in it can be one). One condition, so that
-        the database can combine it with the scope's (the name's index, or the cell's few rows
-        first); a name alone is answered from the (unit, name) and (name, unit) indexes without
-        reading the rows, which an OR with the numbers' indexes would force."""
-        text = text.strip()
-        key = fold(text)
-        if not key:
-            return self
-        members = self
-        if from_start:
-            name = Q(name_folded__prefix=key)
-        else:
-            # Twice the same test, for the database to start from whichever is smaller: the
-            # names that contain it, from the dictionary of names (``MemberName``), then their
-            # members from the name's index (the country, a province); or the scope's own
-            # members, each name tested on the index entry before it is looked up (a
-            # commune's "sen": 1 ms instead of 10-12 ms looking up each of its 3,570). The test
-            # on the entry is STRPOS/INSTR, not LIKE: PostgreSQL estimates LIKE from its
-            # statistics and, multiplying two estimates of one fact, expected a province's
-            # 1,651 matches to be 1 (a nested loop through its closure, 200 ms instead of 40).
-            names = MemberName.objects.filter(name__contains=key).values("name")
-            members = self.alias(name_at=StrIndex("name_folded", Value(key)))
-            name = Q(name_at__gt=0, name_folded__in=names)
-        if any(c.isdigit() for c in text):
-            name |= Q(citizen_id=text) | Q(party_card_no=text)
-        return members.filter(name)
+        """Members whose name matches ``text`` (accents and case aside), anywhere in it or
+        from its start, or whose citizen ID or party card number is ``text``
+        (``members.search.search``)."""
+        return name_search.search(self, text, from_start=from_start)
 
     def from_floor_of_prefix(self, text: str) -> MemberQuerySet:
-        """Members at or after, in name order, the lowest sort key that a name starting with
-        ``text`` (folded) can have: the least floor of the dictionary's names that start with
-        it (``MemberName.sort_floor``). It removes none of that prefix's matches; it lets a
-        walk of the name order for them start near the first instead of at the first name
-        (nationwide "nguyen thi": 79,000 other entries walked before a page of its matches,
-        12 ms; from its floor, 2,700 and 1 ms)."""
-        floor = (
-            MemberName.objects.filter(name__prefix=fold(text))
-            .order_by("sort_floor")
-            .values("sort_floor")[:1]
-        )
-        return self.filter(name_sort_key__gte=Subquery(floor))
+        """Members from where a walk of the name order for a prefix's matches may start
+        (``members.search.from_floor_of_prefix``)."""
+        return name_search.from_floor_of_prefix(self, text)
 
     def with_probation_start(self) -> MemberQuerySet:
         """Annotate ``probation_start``: ``rules.probation_start`` in SQL, for a list in one
@@ -319,7 +249,7 @@ class Member(models.Model):
             # The folded name and the record's cell carried too (PostgreSQL): a walk of the
             # name order that keeps a scope's rows or a name's matches (a province's page 10;
             # a prefix with more matches than the count's cap) reads the index alone, not a
-            # row per entry ("nguyen thi" nationwide: 80,000 rows, 124 → 10 ms).
+            # row per entry.
             models.Index(
                 fields=["name_sort_key", "id"],
                 name="member_sort_idx",
@@ -332,7 +262,7 @@ class Member(models.Model):
             # (name_folded = each name).
             # With the record's cell beside the name, a search is counted, and scoped, from the
             # indexes alone: a prefix over the whole country (name first), any search within a
-            # scope (cell first: one seek per cell; a province's 11,000 cells in ~25 ms). With
+            # scope (cell first: one seek per cell). With
             # the sort key and id carried too (PostgreSQL; SQLite has no INCLUDE), a page of
             # matches is sorted from them alone (the member list's ``Bytewise`` order).
             models.Index(
@@ -372,9 +302,9 @@ class Member(models.Model):
         (their messages name the field, for the forms and a roster's rows). The check
         constraints are the database's alone: each holds a state the event services set and
         refuse to set wrong with a message of their own (status, cell, dates), or a format
-        the field's own validator checks first (the citizen ID's 12 digits). Django validates
-        each by a query built from every field of the record, ~2.5 ms apiece: the four cost a
-        roster's check and commit a third of their time per member."""
+        the field's own validator checks first (the citizen ID's 12 digits). Django would
+        validate each by a query built from every field of the record, a large share of a
+        roster's check and commit per member (``docs/performance.md``)."""
         return [
             (model, [c for c in constraints if not isinstance(c, models.CheckConstraint)])
             for model, constraints in super().get_constraints()

@@ -12,13 +12,11 @@ class MemberName(models.Model):
     """A name (folded, as ``Member.name_folded``) that some member's record has, or had: the
     dictionary that a search anywhere in a name looks in first.
 
-    Names repeat: the nation's 6.1 million records have ~370,000 distinct ones. A search
-    anywhere in the name ("sen") finds the names that contain it here, by the trigram index
-    (PostgreSQL, migration 0011), then their members from the name's index
-    (``member_name_prefix_idx``, which carries the sort key and id), without reading a
-    member's row: nationwide "sen", 2,451 names and 43,350 members, 142 → 45 ms. Looking for it
-    in the members' own names instead must read each candidate's row (a trigram index cannot
-    answer from the index alone).
+    Names repeat, so there are far fewer names than members. A search anywhere in the name
+    ("sen") finds the names that contain it here, by the trigram index (PostgreSQL, migration
+    0011), then their members from the name's index (``member_name_prefix_idx``, which carries
+    the sort key and id), without reading a member's row, as a trigram index on the members'
+    own names would have to (``docs/decisions/0004-name-dictionary.md``).
 
     Written by ``members.search.ensure_names`` before the member, on every path that creates
     or renames one (and by the synthetic generator's bulk load); on PostgreSQL a foreign key
@@ -27,7 +25,7 @@ class MemberName(models.Model):
     """
 
     name = models.CharField(_("tên (không dấu)"), max_length=150, primary_key=True)
-    # The lowest sort key a member of this name can have (``text.name_sort_floor``): the
+    # The lowest sort key a member of this name can have (``common.vntext.name_sort_floor``): the
     # least of a prefix's names' floors is where a walk of the name order for its matches
     # may start. "" (no bound) is always right, only slow.
     sort_floor = models.CharField(

@@ -1,9 +1,9 @@
 """The member list's rows, written out in Python (``{% member_rows page.object_list %}``).
 
-Django's template engine took ~10-15 ms for a page's 50 rows (a URL reversed, three dates
-formatted and two choices looked up per row, each through the engine's variable resolution);
-this takes about a millisecond, as the report tables do (``reports.renderers.html``). Every
-value is escaped with ``html.escape`` before it goes into the markup.
+Django's template engine resolves each row's URL, dates and choices through its variables at
+a cost that a page of rows notices (``docs/decisions/0005-hand-written-html.md``), as the
+report tables do (``reports.renderers.html``). Every value is escaped with ``html.escape``
+before it goes into the markup.
 """
 
 from __future__ import annotations
