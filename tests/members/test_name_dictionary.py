@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -52,14 +53,21 @@ def test_a_save_that_keeps_the_name_writes_no_name(cast, django_assert_num_queri
 
 
 @pytest.mark.django_db
-def test_the_models_save_alone_writes_no_name(cast, django_assert_num_queries):
-    # The dictionary is kept by the writers (members.search.ensure_names), not by save().
+def test_the_models_save_alone_writes_no_name(cast):
+    # The dictionary is kept by the writers (members.search.ensure_names), not by save(): a
+    # rename saved alone writes no name (and PostgreSQL's foreign key refuses it).
     member = official_on_roll(cast.tree.cell_a, "Huỳnh Thị Sen")
     member.full_name = "Huỳnh Thị Lài"
-    with django_assert_num_queries(2):  # the UPDATE and its audit-history row
-        member.save()
+    with CaptureQueriesContext(connection) as queries:
+        try:
+            with transaction.atomic():
+                member.save()
+        except IntegrityError:
+            assert connection.vendor == "postgresql"
+        else:
+            assert connection.vendor != "postgresql"
+    assert not any("members_membername" in q["sql"] for q in queries.captured_queries)
     assert not MemberName.objects.filter(name="huynh thi lai").exists()
-    assert Member.objects.get(pk=member.pk).name_folded == "huynh thi lai"
 
 
 @pytest.mark.django_db
