@@ -14,8 +14,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from branches.admin import PartialSaveAdmin, ReadOnlyAdmin, ReadOnlyInline, shown
+from common.admin import PartialSaveAdmin, ReadOnlyAdmin, ReadOnlyInline, shown
+from common.vntext import fold
 
+from . import services
 from .models import (
     Directive,
     Event,
@@ -28,7 +30,6 @@ from .models import (
     RosterImport,
     RosterImportRow,
 )
-from .text import fold
 
 
 class ConstraintCheckedForm(forms.ModelForm):
@@ -180,6 +181,15 @@ class MemberAdmin(PartialSaveAdmin):
     @admin.display(description=_("lần sửa cuối"))
     def updated_at_shown(self, obj: Member) -> str:
         return shown(obj.updated_at)
+
+    def save_model(self, request, obj, form, change):
+        """The changed columns only, as ``PartialSaveAdmin`` writes them, through the service
+        that keeps the dictionary of names."""
+        if not change:
+            services.member_record_save(member=obj)
+        elif form.changed_data:
+            auto_now = [f.name for f in obj._meta.concrete_fields if getattr(f, "auto_now", False)]
+            services.member_record_save(member=obj, update_fields=[*form.changed_data, *auto_now])
 
     def has_add_permission(self, request) -> bool:
         return False  # admissions go through members.services

@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import datetime
-import html
 from collections import defaultdict
 
 import django_filters
 from django import forms
 from django.contrib.auth.models import AnonymousUser
 from django.forms.models import ModelChoiceIterator
-from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Unit
+from common.dates import years_before
+from common.vntext import phrase_sort_key
+from common.widgets import FastSelect
 
 from . import choices
 from .models import ACTIVE_STATUSES, Member, Status
-from .services import add_months
-from .text import phrase_sort_key
 
 ACTIVE = "active"
 
@@ -61,11 +57,6 @@ AGE_BAND_CHOICES = [
 ]
 
 
-def years_before(day: datetime.date, years: int) -> datetime.date:
-    """``day`` ``years`` years earlier (29/02 → 28/02), as ``Member.age_on`` counts birthdays."""
-    return add_months(day, -12 * years)
-
-
 def listed_kinds(counts: dict[str, int]) -> list[str]:
     """The kinds to list, from the top of the tree down, while their total stays within
     ``MAX_UNIT_OPTIONS`` (the top kind always). ``counts``: the units of each kind in scope,
@@ -89,10 +80,9 @@ class UnitChoiceIterator(ModelChoiceIterator):
     alphabetical order: a long list that a reader can still find a cell in. A scope too large
     for one list shows its upper kinds (``listed_kinds``), plus the unit chosen, if any.
 
-    The options are read as plain rows (``UNIT_OPTION_FIELDS``) and offered as (id, label):
-    the whole tree's 3,300 committees were model instances, each wrapped with its instance
-    for the widget, which no reader sees (the queryset still validates). With ``FastSelect``
-    skipping ``flatatt`` for options without attributes: that list page 71 → 36 ms."""
+    The options are read as plain rows (``UNIT_OPTION_FIELDS``) and offered as (id, label),
+    not as model instances each wrapped for the widget, which no reader sees (the queryset
+    still validates; ``docs/decisions/0005-hand-written-html.md``)."""
 
     def __iter__(self):
         if self.field.empty_label is not None:
@@ -109,43 +99,10 @@ class UnitChoiceIterator(ModelChoiceIterator):
             by_kind[unit.kind].append(unit)
         label = self.field.label_from_instance
         for kind in KIND_ORDER:
+            # ``Unit.sort_key``'s order, on the plain rows.
             group = sorted(by_kind[kind], key=lambda u: phrase_sort_key(u.name))
             if group:
                 yield (Unit.Kind(kind).label, [(u.pk, label(u)) for u in group])
-
-
-class FastSelect(forms.Select):
-    """A <select> written out in Python. Django renders each option through two template
-    includes, ~40 µs apiece: a province's thousand units cost 40 ms of the page; and each
-    option through ``format_html`` (lazy-aware wrappers) still cost the whole tree's 3,300
-    committees ~30 ms, so the options are plain strings, escaped by ``html.escape`` as
-    Django's ``escape`` does. The same markup (a test compares the two)."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts = [format_html('<select name="{}"{}>', widget["name"], flatatt(widget["attrs"]))]
-        for group_name, options, _index in widget["optgroups"]:
-            if group_name:
-                parts.append(format_html('<optgroup label="{}">', group_name))
-            parts.extend(
-                f'<option value="{_escaped(option["value"])}"'
-                # (flatatt costs ~6 µs even for no attributes, most options' case)
-                f"{flatatt(option['attrs']) if option['attrs'] else ''}>"
-                f"{_escaped(option['label'])}</option>"
-                for option in options
-            )
-            if group_name:
-                parts.append("</optgroup>")
-        parts.append("</select>")
-        return mark_safe("".join(parts))  # every part escaped above
-
-
-def _escaped(value) -> str:
-    """``conditional_escape`` without its lazy-aware wrapper: safe text as it is, any other
-    value escaped."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return html.escape(str(value))
 
 
 class UnitChoiceField(django_filters.fields.ModelChoiceField):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from branches.models import Unit
 
 from .models import Directive, Event, Member
+from .rules import RECORD_FIELDS
 from .services import Decision
 
 DEFAULT_DIRECTIVE_CODE = "28-CT/TW"
@@ -25,30 +26,6 @@ DEFAULT_DIRECTIVE_CODE = "28-CT/TW"
 # Dates outside these years are typing mistakes ("5/6/23" reads as the year 23).
 EARLIEST_DAY = datetime.date(1900, 1, 1)
 LATEST_DAY = datetime.date(2099, 12, 31)
-
-# The record (form 2-HSĐV) as staff type it; status, cells and dates of events are the services'.
-RECORD_FIELDS = (
-    "full_name",
-    "gender",
-    "date_of_birth",
-    "place_of_birth",
-    "hometown",
-    "residence",
-    "ethnicity",
-    "religion",
-    "occupation",
-    "occupation_group",
-    "general_education",
-    "professional_level",
-    "academic_title",
-    "political_theory",
-    "citizen_id",
-    "party_card_no",
-    "personal_history_no",
-    "youth_union_member",
-    "private_business_owner",
-    "married_to_foreigner",
-)
 
 DECISION_FIELDS = ("decision_no", "decision_date", "issuing_body", "directive", "notes")
 

@@ -394,7 +394,7 @@ def _update_record(row: RosterImportRow, member: Member) -> Member:
     except ValidationError as error:
         field, messages = next(iter(error.message_dict.items()))
         raise _Refused(row, field if field in RECORD_KEYS else "", messages[0]) from None
-    member.save(update_fields=[*changed, "version", "updated_at"])
+    services.member_record_save(member=member, update_fields=[*changed, "version", "updated_at"])
     return member
 
 

@@ -1,9 +1,9 @@
 """The member list's rows, written out in Python (``{% member_rows page.object_list %}``).
 
-Django's template engine took ~10-15 ms for a page's 50 rows (a URL reversed, three dates
-formatted and two choices looked up per row, each through the engine's variable resolution);
-this takes about a millisecond, as the report tables do (``reports.renderers.html``). Every
-value is escaped with ``html.escape`` before it goes into the markup.
+Django's template engine resolves each row's URL, dates and choices through its variables at
+a cost that a page of rows notices (``docs/decisions/0005-hand-written-html.md``), as the
+report tables do (``reports.renderers.html``). Every value is escaped with ``html.escape``
+before it goes into the markup.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from django import template
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from common.dates import dmy
+
 from ..choices import Gender
 from ..models import Member, Status
 
@@ -23,7 +25,7 @@ register = template.Library()
 
 
 def _day(value: datetime.date | None) -> str:
-    return value.strftime("%d/%m/%Y") if value else "—"  # the app's dates: dd/mm/yyyy
+    return dmy(value) if value else "—"
 
 
 @register.simple_tag

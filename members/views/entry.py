@@ -33,15 +33,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from branches.access import may_edit_anything
+from common.dates import dmy
 from thotnot_members.busy import database_busy
 
-from .. import forms, services
+from .. import forms, rules, selectors, services
 from ..access import get_member
 from ..models import Event, Member, Status
 
 WRITE_METHODS = ["GET", "POST"]
-# Official recognition is decided within 30 working days of the end of probation.
-RECOGNITION_WORKING_DAYS = 30
 
 
 # --- shared steps ----------------------------------------------------------------------------
@@ -194,10 +193,12 @@ def _update_record(form: forms.MemberEditForm) -> Member | None:
         current = Member.objects.select_for_update().get(pk=edited.pk)
         if current.version != form.cleaned_data["version"]:
             return current
-        for name in forms.RECORD_FIELDS:
+        for name in rules.RECORD_FIELDS:
             setattr(current, name, getattr(edited, name))
         current.version += 1
-        current.save(update_fields=[*forms.RECORD_FIELDS, "version", "updated_at"])
+        services.member_record_save(
+            member=current, update_fields=[*rules.RECORD_FIELDS, "version", "updated_at"]
+        )
     return None
 
 
@@ -225,7 +226,7 @@ def _conflict(request: HttpRequest, member: Member, current: Member):
     )
     differences = [
         (form[name].label, _shown(current, name))
-        for name in forms.RECORD_FIELDS
+        for name in rules.RECORD_FIELDS
         if name in form.cleaned_data and getattr(current, name) != form.cleaned_data[name]
     ]
     return form, differences
@@ -236,7 +237,7 @@ def _shown(member: Member, name: str) -> str:
     if isinstance(value, bool):
         return _("Có") if value else _("Không")
     if isinstance(value, datetime.date):
-        return value.strftime("%d/%m/%Y")
+        return dmy(value)
     display = getattr(member, f"get_{name}_display", None)
     return str(display() if display else value) or "—"
 
@@ -267,64 +268,17 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- events of an existing member -----------------------------------------------------------
 
 
-def _recognition_list(user, today: datetime.date) -> list[Member]:
-    """Probationary members in ``user``'s editable scope, with ``probation_ends`` (as
-    ``services.probation_ends`` computes it: 12 months after the latest admission's ceremony,
-    or after ``admitted_on``), ``deadline`` (30 working days later; holidays not counted) and
-    ``recognition`` (overdue, due, waiting). One query for the whole list."""
-    members = list(
-        Member.objects.editable_by(user)
-        .filter(status=Status.PROBATIONARY)
-        .with_probation_start()
-        .select_related("unit")
-    )
-    for member in members:
-        start = member.probation_start
-        member.probation_ends = (
-            services.add_months(start, services.PROBATION_MONTHS) if start else None
-        )
-        member.deadline = (
-            _add_working_days(member.probation_ends, RECOGNITION_WORKING_DAYS)
-            if member.probation_ends
-            else None
-        )
-        if member.probation_ends is None or member.probation_ends > today:
-            member.recognition = "waiting"
-        elif member.deadline < today:
-            member.recognition = "overdue"
-        else:
-            member.recognition = "due"
-    order = {"overdue": 0, "due": 1, "waiting": 2}
-    members.sort(
-        key=lambda m: (
-            order[m.recognition],
-            m.probation_ends or datetime.date.max,
-            m.name_sort_key,
-            m.pk,
-        )
-    )
-    return members
-
-
-def _add_working_days(day: datetime.date, count: int) -> datetime.date:
-    while count > 0:
-        day += datetime.timedelta(days=1)
-        if day.weekday() < 5:
-            count -= 1
-    return day
-
-
 @login_required
 @require_safe
 def recognition_due(request: HttpRequest) -> HttpResponse:
     """Probationary members in the user's cells, those past the deadline first."""
     _require_editor(request.user)
     today = timezone.localdate()
-    members = _recognition_list(request.user, today)
+    members = selectors.recognition_list(request.user, today)
     return render(
         request,
         "members/entry_recognition_due.html",
-        {"members": members, "today": today, "working_days": RECOGNITION_WORKING_DAYS},
+        {"members": members, "today": today, "working_days": rules.RECOGNITION_WORKING_DAYS},
     )
 
 

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from branches.access import get_unit
+from common.dates import dmy
 
 from .. import roster, tasks
 from ..access import get_roster_export, get_roster_import
@@ -186,7 +187,7 @@ def _shown(column, value) -> str:
     if column.kind == "bool":
         return _("Có") if value else _("Không")
     if column.kind == "date":
-        return value.strftime("%d/%m/%Y")
+        return dmy(value)
     return str(value)
 
 

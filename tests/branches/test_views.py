@@ -15,7 +15,9 @@ from django.urls import reverse
 
 from branches.models import Unit
 from branches.services import unit_create, unit_dissolve, unit_move
+from common.vntext import fold
 from members.models import Member, Status
+from members.search import ensure_names
 from tests.conftest import FOUNDED, d
 
 TREE = reverse("branches:unit_tree")
@@ -45,6 +47,7 @@ def official_on_roll(unit: Unit, full_name: str, **fields) -> Member:
         admitted_on=d("2010-01-01"),
         **fields,
     )
+    ensure_names([fold(full_name)])  # the writer keeps the name dictionary, not save()
     member.save()
     return member
 

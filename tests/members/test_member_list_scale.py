@@ -16,10 +16,9 @@ from django.urls import reverse
 
 from branches.models import Role, Unit, UnitAncestry
 from branches.services import unit_dissolve, unit_move
-from members import filters
+from members import filters, search, selectors
 from members.models import Member, MemberName, Status
 from members.text import fold, name_sort_key
-from members.views import browse
 from tests.members.test_views_browse import listed, names, new_cell, official_on_roll
 
 LIST = reverse("members:member_list")
@@ -41,8 +40,8 @@ def selected_unit(html: str) -> list[str]:
 
 
 def test_the_count_stops_at_the_cap_and_says_there_are_more(client, cast, monkeypatch):
-    monkeypatch.setattr(browse, "COUNT_CAP", 5)
-    monkeypatch.setattr(browse, "PAGE_SIZE", 2)
+    monkeypatch.setattr(selectors, "COUNT_CAP", 5)
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
     for n in range(6):
         official_on_roll(cast.tree.cell_b, f"Đinh Văn {n:02d}")
     client.force_login(cast.users.board)  # sees 4 + 6 = 10 members
@@ -58,7 +57,7 @@ def test_the_count_stops_at_the_cap_and_says_there_are_more(client, cast, monkey
 
 
 def test_exactly_the_cap_is_not_more(client, cast, monkeypatch):
-    monkeypatch.setattr(browse, "COUNT_CAP", 4)
+    monkeypatch.setattr(selectors, "COUNT_CAP", 4)
     client.force_login(cast.users.board)  # exactly 4 members
     response = client.get(LIST)
     paginator = response.context["page"].paginator
@@ -295,7 +294,7 @@ def crowd(cast):
             name_sort_key(member.full_name),
         )
         crowd.append(member)
-    # Written in bulk, as the synthetic generator does: the names first (Member.save would).
+    # Written in bulk, as the synthetic generator does: the names first.
     names = [MemberName.of(member.name_folded) for member in crowd]
     MemberName.objects.bulk_create(names, ignore_conflicts=True)
     Member.objects.bulk_create(crowd)
@@ -368,7 +367,7 @@ def test_a_page_of_matches_is_sorted_from_the_name_indexes_not_walked_in_name_or
     # The page's ids, in the byte-wise order of the sort key, which the (name, cell) and
     # (cell, name) indexes carry (INCLUDE): no walk of the name-order index, and the indexes
     # hold every column the ids query reads (an index-only scan on national data).
-    matches = scoped_matches(cast, from_start).order_by(browse.Bytewise("name_sort_key"), "pk")
+    matches = scoped_matches(cast, from_start).order_by(search.Bytewise("name_sort_key"), "pk")
     chosen = plan(*matches.values("pk")[:50].query.sql_with_params())
     assert "member_sort_idx" not in chosen
     assert_read_from_a_name_index(chosen, from_start)
@@ -539,7 +538,7 @@ def test_the_capped_count_asks_for_no_order(client, cast):
         client.get(LIST)
     counts = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
     assert len(counts) == 1
-    assert "ORDER BY" not in counts[0] and f"LIMIT {browse.COUNT_CAP + 1}" in counts[0]
+    assert "ORDER BY" not in counts[0] and f"LIMIT {selectors.COUNT_CAP + 1}" in counts[0]
 
 
 @pytest.mark.parametrize(
@@ -558,7 +557,7 @@ def test_the_capped_count_asks_for_no_order(client, cast):
 def test_a_search_sorts_its_matches_instead_of_walking_the_name_index(
     client, cast, monkeypatch, params, cap, one_reading, by_expression
 ):
-    monkeypatch.setattr(browse, "COUNT_CAP", cap)
+    monkeypatch.setattr(selectors, "COUNT_CAP", cap)
     official_on_roll(cast.tree.cell_a, "Lê Thị Vân")  # "le" from the start twice, "van" thrice
     client.force_login(cast.users.admin)
     with CaptureQueriesContext(connection) as ctx:
@@ -597,7 +596,7 @@ def test_a_search_sorts_its_matches_instead_of_walking_the_name_index(
 
 
 def test_a_search_in_name_order_pages_and_counts_from_one_reading(client, cast, monkeypatch):
-    monkeypatch.setattr(browse, "PAGE_SIZE", 2)
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
     made = [official_on_roll(cast.tree.cell_b, f"Đinh Văn {n:02d}") for n in (3, 1, 4, 0, 2)]
     in_order = sorted(made, key=lambda m: (m.name_sort_key, m.pk))
     client.force_login(cast.users.board)
@@ -627,8 +626,8 @@ def test_a_search_in_name_order_pages_and_counts_from_one_reading(client, cast, 
 
 
 def test_a_search_over_the_cap_is_still_listed_in_order(client, cast, monkeypatch):
-    monkeypatch.setattr(browse, "COUNT_CAP", 3)
-    monkeypatch.setattr(browse, "PAGE_SIZE", 2)
+    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
     made = [official_on_roll(cast.tree.cell_b, f"Đinh Văn {n:02d}") for n in (3, 1, 4, 0, 2)]
     in_order = sorted(made, key=lambda m: (m.name_sort_key, m.pk))
     client.force_login(cast.users.board)
@@ -647,8 +646,8 @@ def test_a_prefix_over_the_cap_is_walked_from_its_names_floor(client, cast, monk
     # More matches than the cap: the page is found by walking the name order from the lowest
     # sort key the prefix's names can have, which keeps every match: plain and accented
     # spellings, and a name the floor stops short of ("ø" is not a plain letter).
-    monkeypatch.setattr(browse, "COUNT_CAP", 4)
-    monkeypatch.setattr(browse, "PAGE_SIZE", 2)
+    monkeypatch.setattr(selectors, "COUNT_CAP", 4)
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
     spelled = ["Nguyễn Thị Ánh", "Nguyen Thi Anh", "Nguyễn Thị Ø", "Nguyễn Thị An", "Nguyễn Thị Ba"]
     made = [official_on_roll(cast.tree.cell_b, name) for name in spelled]
     for name in ("Lê Văn An", "Trần Thị Anh", "Nguyễn Văn An", "Nguyễn Thanh An"):
@@ -683,7 +682,7 @@ def test_the_byte_wise_order_of_sort_keys_is_the_columns_order(cast):
         official_on_roll(cast.tree.cell_a, name, citizen_id=f"0921850099{n:02d}")
     by_column = list(Member.objects.order_by("name_sort_key", "pk").values_list("pk", flat=True))
     by_bytes = list(
-        Member.objects.order_by(browse.Bytewise("name_sort_key"), "pk").values_list("pk", flat=True)
+        Member.objects.order_by(search.Bytewise("name_sort_key"), "pk").values_list("pk", flat=True)
     )
     assert by_bytes == by_column
     keys = list(Member.objects.order_by("name_sort_key", "pk").values_list("name_sort_key"))

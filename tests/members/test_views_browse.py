@@ -14,9 +14,11 @@ from django.urls import reverse
 
 from branches.models import Unit
 from branches.services import unit_create
+from common.vntext import fold
 from members import choices
 from members.models import Member, RecordView, Status
-from members.services import member_recognize
+from members.search import ensure_names
+from members.services import member_recognize, member_record_save
 from tests.conftest import FOUNDED, admit, admit_official, d, make_decision
 
 LIST = reverse("members:member_list")
@@ -53,6 +55,7 @@ def official_on_roll(unit: Unit, full_name: str, **fields) -> Member:
         admitted_on=fields.pop("admitted_on", d("2010-01-01")),
         **fields,
     )
+    ensure_names([fold(full_name)])
     member.save()
     return member
 
@@ -454,8 +457,7 @@ def test_audit_trail_and_actions_only_for_editors(client, cast, role, sees):
 def test_audit_trail_names_the_changes_and_who_made_them(client, cast):
     member = cast.members.a
     member.full_name = "Trần Thị Ánh Hồng"
-    member._history_user = cast.users.office
-    member.save()
+    member_record_save(member=member, user=cast.users.office)
     member_recognize(
         member=member, effective_date=d("2023-03-01"), decision=make_decision(d("2023-03-01"))
     )

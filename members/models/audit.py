@@ -1,0 +1,31 @@
+"""The audit of who read which record (the history of changes is simple_history's)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RecordView(models.Model):
+    """Who opened whose record, and when: party membership is sensitive personal data."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("người xem"), on_delete=models.PROTECT
+    )
+    member = models.ForeignKey(
+        "members.Member", verbose_name=_("hồ sơ"), on_delete=models.CASCADE, related_name="views"
+    )
+    viewed_at = models.DateTimeField(_("lúc"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("lượt xem hồ sơ")
+        verbose_name_plural = _("lượt xem hồ sơ")
+        ordering = ["-viewed_at"]
+        indexes = [
+            # The latest views of one record (member page, audit).
+            models.Index(fields=["member", "-viewed_at"], name="recordview_member_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.member_id} · {self.viewed_at:%d/%m/%Y %H:%M}"

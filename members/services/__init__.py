@@ -1,0 +1,48 @@
+"""The one writer of membership events, and of the record's corrections.
+
+Each event kind has one public function here. It checks the kind's rules (refusing with a
+Vietnamese ``ValidationError`` keyed by the field at fault), writes the event, opens or closes
+the member's period on a cell's roll and updates the member's cached state, all in one
+transaction, with the member's row locked so two clerks cannot interleave.
+
+One module per domain (``admission``, ``probation``, ``transfers``, ``removals``, ``record``;
+``_checks`` for what they share), every service used from here: ``services.member_admit``.
+"""
+
+# Also importable from here, as before the split: the demo, the generator and the tests.
+from common.dates import add_months
+
+from ..rules import MAX_ADMISSION_AGE, MIN_ADMISSION_AGE, PROBATION_MONTHS, READMISSION_WAIT_MONTHS
+from ._checks import Decision
+from .admission import member_admit, member_readmit
+from .probation import member_recognize, probation_ends
+from .record import member_record_save
+from .removals import member_exempt, member_record_death, member_remove, member_restore
+from .transfers import (
+    member_temporary_transfer,
+    member_transfer,
+    member_transfer_in,
+    member_transfer_out,
+)
+
+__all__ = [
+    "MAX_ADMISSION_AGE",
+    "MIN_ADMISSION_AGE",
+    "PROBATION_MONTHS",
+    "READMISSION_WAIT_MONTHS",
+    "Decision",
+    "add_months",
+    "member_admit",
+    "member_exempt",
+    "member_readmit",
+    "member_recognize",
+    "member_record_death",
+    "member_record_save",
+    "member_remove",
+    "member_restore",
+    "member_temporary_transfer",
+    "member_transfer",
+    "member_transfer_in",
+    "member_transfer_out",
+    "probation_ends",
+]
