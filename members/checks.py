@@ -1,6 +1,6 @@
 """A system check: on PostgreSQL the database must sort text in Vietnamese order (ICU ``vi``).
 
-The member list sorts by the stored ``Member.name_sort_key`` (members/text.py), the same on
+The member list sorts by the stored ``Member.name_sort_key`` (common/vntext.py), the same on
 every database; every other ``ORDER BY`` on text (unit names in the filters, the home page and
 the admin, ``full_name`` in the admin) uses the database's default collation. So the database
 is created with ICU ``vi-VN`` (README "Deployment"), rather than a ``COLLATE`` on each column or

@@ -17,7 +17,7 @@ from common.dates import years_before
 from common.vntext import phrase_sort_key
 from common.widgets import FastSelect
 
-from . import choices
+from . import choices, rules
 from .models import ACTIVE_STATUSES, Member, Status
 
 ACTIVE = "active"
@@ -129,7 +129,7 @@ class UnitChoiceField(django_filters.fields.ModelChoiceField):
 
 class YearField(forms.IntegerField):
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", 1930)
+        kwargs.setdefault("min_value", rules.PARTY_FOUNDED_YEAR)
         kwargs.setdefault("max_value", 2100)
         super().__init__(*args, **kwargs)
 

@@ -16,6 +16,9 @@ from common.dates import add_months, add_working_days
 if TYPE_CHECKING:
     from .models import Event
 
+# The Party was founded on 03/02/1930: no record of it is older, and a year before it is a typo.
+PARTY_FOUNDED_YEAR = 1930
+
 # R1 (QĐ 24 §1.1, kept by QĐ 232 and QĐ 294): an applicant is from full 18 to full 60; over 60
 # only by the province's decision.
 MIN_ADMISSION_AGE = 18

@@ -18,13 +18,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Directive
+from members.rules import PARTY_FOUNDED_YEAR
 
 from .figures import ADMITTED_SUBSETS, FLOW_KINDS, GROUPED_FIGURES, ROLL_FIGURES
 
 DEFAULT_START = datetime.date(2020, 1, 1)
 DEFAULT_DIRECTIVE = "28-CT/TW"
 ALL = "all"  # the ``directive`` parameter's value for every event, whatever its directive
-FIRST_YEAR, LAST_YEAR = 1930, 2100  # the Party's founding; anything later is a typo
+FIRST_YEAR, LAST_YEAR = PARTY_FOUNDED_YEAR, 2100  # anything later is a typo
 DATE_FORMATS = ["%d/%m/%Y"]
 
 

@@ -23,8 +23,9 @@ from django.db import connection, connections
 
 from branches.models import Unit
 from branches.services import unit_create
+from common.dates import add_months
 from members.models import Directive, Event, Member, Membership
-from members.services import Decision, add_months, member_admit, member_recognize
+from members.services import Decision, member_admit, member_recognize
 
 FOUNDED = datetime.date(2010, 1, 1)
 BORN = datetime.date(1985, 5, 17)

@@ -13,9 +13,9 @@ from django.core.exceptions import ValidationError
 from hypothesis import strategies as st
 
 from branches.models import Unit
+from common.dates import add_months
 from members.models import ACTIVE_STATUSES, Directive, Event, Member, Status
 from members.services import (
-    add_months,
     member_admit,
     member_exempt,
     member_readmit,

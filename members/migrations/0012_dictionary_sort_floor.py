@@ -1,6 +1,6 @@
 from django.db import migrations, models
 
-from members.text import name_sort_floor
+from common.vntext import name_sort_floor
 
 # Each name of the dictionary gets its sort floor (``text.name_sort_floor``): the lowest sort
 # key a member of that name can have. A prefix's least floor is where a walk of the name

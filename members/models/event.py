@@ -234,12 +234,22 @@ class Event(models.Model):
         return f"{self.get_kind_display()} · {self.member} · {self.effective_date:%d/%m/%Y}"
 
 
+def open_on(day) -> Q:
+    """A roll period is open at the end of ``day``: the member is on that cell's roll after
+    the day's events. The one definition of "on the roll", for lists and for the reports."""
+    return Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gt=day))
+
+
+def open_before(day) -> Q:
+    """A roll period is open at the end of the day before ``day`` (``day`` may be an F
+    expression, whose day before SQL cannot take portably)."""
+    return Q(start_date__lt=day) & (Q(end_date__isnull=True) | Q(end_date__gte=day))
+
+
 class MembershipQuerySet(models.QuerySet):
     def open_on(self, day: datetime.date) -> MembershipQuerySet:
         """Periods on a roll at the end of ``day`` (after that day's events)."""
-        return self.filter(start_date__lte=day).filter(
-            Q(end_date__isnull=True) | Q(end_date__gt=day)
-        )
+        return self.filter(open_on(day))
 
 
 class Membership(models.Model):

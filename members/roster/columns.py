@@ -25,9 +25,10 @@ from django.utils.translation import gettext_lazy
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 
+from common.vntext import fold, normalize_spaces
+
 from .. import choices
 from ..models import Event, RosterImportRow
-from ..text import fold, normalize_spaces
 
 Sheet = RosterImportRow.Sheet
 MEMBERS_SHEET = "Đảng viên"

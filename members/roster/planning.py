@@ -17,10 +17,10 @@ from collections.abc import Iterable, Iterator
 from django.utils.translation import gettext as _
 
 from branches.models import Unit
+from common.vntext import fold
 
 from ..models import Event, Member, RosterImportRow
 from ..models import Status as MemberStatus
-from ..text import fold
 from . import applying
 from .columns import RECORD_KEYS, EventAction, Sheet, decode, to_json
 from .context import Run, add_error, require

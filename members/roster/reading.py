@@ -23,8 +23,9 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string
 
+from common.vntext import fold
+
 from ..models import RosterImport, RosterImportRow
-from ..text import fold
 from .columns import (
     COLUMNS,
     EVENTS_SHEET,

@@ -9,10 +9,6 @@ One module per domain (``admission``, ``probation``, ``transfers``, ``removals``
 ``_checks`` for what they share), every service used from here: ``services.member_admit``.
 """
 
-# Also importable from here, as before the split: the demo, the generator and the tests.
-from common.dates import add_months
-
-from ..rules import MAX_ADMISSION_AGE, MIN_ADMISSION_AGE, PROBATION_MONTHS, READMISSION_WAIT_MONTHS
 from ._checks import Decision
 from .admission import member_admit, member_readmit
 from .probation import member_recognize, probation_ends
@@ -26,12 +22,7 @@ from .transfers import (
 )
 
 __all__ = [
-    "MAX_ADMISSION_AGE",
-    "MIN_ADMISSION_AGE",
-    "PROBATION_MONTHS",
-    "READMISSION_WAIT_MONTHS",
     "Decision",
-    "add_months",
     "member_admit",
     "member_exempt",
     "member_readmit",

@@ -51,6 +51,7 @@ from django.db.models.functions import Coalesce
 from branches.models import Unit, UnitAncestry, UnitParent
 from members import choices
 from members.models import Event, Membership
+from members.models.event import open_before, open_on
 
 from .sql import DayNumber, PlainCount, UnsoughtIn, YearNumber
 
@@ -107,18 +108,6 @@ def valid_on(prefix: str, day) -> Q:
     return Q(**{f"{prefix}valid_from__lte": day}) & (
         Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gt": day})
     )
-
-
-def open_on(day) -> Q:
-    """A roll period is open at the end of ``day``: the member is on that cell's roll after
-    the day's events (``Membership.objects.open_on``)."""
-    return Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gt=day))
-
-
-def open_before(day) -> Q:
-    """A roll period is open at the end of the day before ``day`` (an F expression, whose day
-    before SQL cannot take portably)."""
-    return Q(start_date__lt=day) & (Q(end_date__isnull=True) | Q(end_date__gte=day))
 
 
 def _in_range(field: str, start, end) -> Q:

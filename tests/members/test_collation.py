@@ -17,10 +17,10 @@ import pytest
 from django.core.checks import Tags, registry
 from django.db import connection, connections
 
+from common.vntext import name_sort_key
 from members import checks
 from members.checks import check_vietnamese_collation, collation_problem
 from members.models import Member
-from members.text import name_sort_key
 from tests.conftest import admit
 
 on_postgresql = pytest.mark.skipif(

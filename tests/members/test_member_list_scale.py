@@ -16,9 +16,10 @@ from django.urls import reverse
 
 from branches.models import Role, Unit, UnitAncestry
 from branches.services import unit_dissolve, unit_move
+from common.vntext import fold, name_sort_key
+from common.widgets import FastSelect
 from members import filters, search, selectors
 from members.models import Member, MemberName, Status
-from members.text import fold, name_sort_key
 from tests.members.test_views_browse import listed, names, new_cell, official_on_roll
 
 LIST = reverse("members:member_list")
@@ -504,7 +505,7 @@ def test_the_fast_select_writes_what_djangos_select_writes(value):
         ("Chi bộ", [("9", "Chi bộ Long Thạnh 2")]),
     ]
     attrs = {"id": "id_unit", "required": True, "disabled": False, "data-x": "1"}
-    fast = filters.FastSelect(attrs=attrs, choices=choices).render("unit", value)
+    fast = FastSelect(attrs=attrs, choices=choices).render("unit", value)
     django = forms.Select(attrs=attrs, choices=choices).render("unit", value)
     assert markup(fast) == markup(django)
     assert "&lt;B&gt;" in fast and "<B>" not in fast
@@ -520,7 +521,7 @@ def test_every_choice_of_the_member_filter_is_a_fast_select_with_djangos_markup(
     assert {"match", "unit", "status", "gender", "ethnicity", "religion", "age"} <= set(selects)
     for name in selects:
         field = form[name]
-        assert isinstance(field.field.widget, filters.FastSelect), name
+        assert isinstance(field.field.widget, FastSelect), name
         if name == "unit":
             continue  # compared above; its choices need a user
         django = forms.Select(

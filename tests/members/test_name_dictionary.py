@@ -11,9 +11,9 @@ from django.urls import reverse
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from common.vntext import fold, name_sort_floor, name_sort_key
 from members.models import Member, MemberName
 from members.services import member_record_save
-from members.text import fold, name_sort_floor, name_sort_key
 from tests.members.test_views_browse import listed, official_on_roll
 from tests.members.test_views_entry import edit_data
 from tests.test_admin import post_data, url

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from common.vntext import after_prefix
 from members.models import Member
-from members.text import after_prefix
 from tests.members.test_views_browse import official_on_roll
 
 # Letters around the edges of the order: ASCII, Latin-1, the last character before the

@@ -11,6 +11,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from common.dates import add_months
 from members import services
 from members.models import Member, Status
 from members.selectors import probationers_due, recognition_list
@@ -23,7 +24,7 @@ PROBATION_MONTHS = 12
 
 
 def _month_later(day: datetime.date | None) -> datetime.date | None:
-    return services.add_months(day, PROBATION_MONTHS) if day else None
+    return add_months(day, PROBATION_MONTHS) if day else None
 
 
 def check_every_path_agrees(user, today: datetime.date, within_days: int) -> None:

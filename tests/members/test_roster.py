@@ -147,7 +147,7 @@ def test_empty_sheet(tree, tmp_path):
 
 
 def test_over_the_size_limit_is_refused_before_opening(tree):
-    assert "quá lớn" in roster.importing.sniff(b"PK" + b"\0" * 2000, max_bytes=1000)
+    assert "quá lớn" in roster.reading.sniff(b"PK" + b"\0" * 2000, max_bytes=1000)
 
 
 def test_a_file_over_the_size_limit_is_refused_by_the_command(tree, tmp_path, monkeypatch):
@@ -193,7 +193,7 @@ def test_optional_columns_may_be_left_out(tree, tmp_path):
 
 
 def test_headers_match_after_trimming_and_folding(tree, tmp_path):
-    from members.text import fold
+    from common.vntext import fold
 
     header = [f"  {fold(h).upper()}  " for h in MEMBER_HEADER]
     ri = checked(book(tmp_path / "ds.xlsx", [row()], header=header))
