@@ -30,7 +30,7 @@ from openpyxl import load_workbook
 from branches import services as unit_services
 from branches.models import Role, Unit
 from common.vntext import fold
-from members.roster.columns import parse_cell, text
+from members.roster.columns import located, parse_cell, text
 from members.roster.reading import sniff
 
 from .workbook import ACCOUNT_COLUMNS, ACCOUNTS_SHEET, REQUIRED, SHEETS, UNIT_COLUMNS, UNITS_SHEET
@@ -50,23 +50,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        if self.row is None:
-            return _("trang %(sheet)s: %(message)s") % {
-                "sheet": self.sheet,
-                "message": self.message,
-            }
-        if not self.column:
-            return _("trang %(sheet)s, dòng %(row)s: %(message)s") % {
-                "sheet": self.sheet,
-                "row": self.row,
-                "message": self.message,
-            }
-        return _("trang %(sheet)s, dòng %(row)s, cột %(column)s: %(message)s") % {
-            "sheet": self.sheet,
-            "row": self.row,
-            "column": self.column,
-            "message": self.message,
-        }
+        return located(self.sheet, self.row, self.column, self.message)
 
 
 @dataclasses.dataclass

@@ -153,6 +153,25 @@ RECORD_KEYS = tuple(
 )
 
 
+def located(title: str, row: int | None, column: str, message: str) -> str:
+    """A message with where it is: "trang Đảng viên, dòng 4, cột Ngày sinh: …" ("sheet
+    Đảng viên, row 4, column …" in English), for people, not for spreadsheet formulas."""
+    if row is None:
+        return _("trang %(sheet)s: %(message)s") % {"sheet": title, "message": message}
+    if not column:
+        return _("trang %(sheet)s, dòng %(row)s: %(message)s") % {
+            "sheet": title,
+            "row": row,
+            "message": message,
+        }
+    return _("trang %(sheet)s, dòng %(row)s, cột %(column)s: %(message)s") % {
+        "sheet": title,
+        "row": row,
+        "column": column,
+        "message": message,
+    }
+
+
 def header(sheet: str, key: str) -> str:
     return next(c.header for c in COLUMNS[sheet] if c.key == key)
 

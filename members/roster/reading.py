@@ -35,6 +35,7 @@ from .columns import (
     REQUIRED,
     Sheet,
     header,
+    located,
     match_headers,
     parse_cell,
     text,
@@ -172,8 +173,13 @@ class _Stager:
                             % {"columns": ", ".join(f"“{u}”" for u in unknown)}
                         )
                     raise _FileRefused(
-                        _("%(sheet)s!%(row)s: dòng tiêu đề sai (%(problems)s).")
-                        % {"sheet": title, "row": number, "problems": "; ".join(problems)}
+                        located(
+                            title,
+                            number,
+                            "",
+                            _("dòng tiêu đề sai (%(problems)s).")
+                            % {"problems": "; ".join(problems)},
+                        )
                     )
             if number >= HEADER_SEARCH_ROWS:
                 break

@@ -165,6 +165,10 @@ def _for_display(rows) -> None:
     for row in rows:
         values = decode(row.sheet, row.values)
         row.sheet_title = titles[row.sheet]
+        row.where = _("trang %(sheet)s, dòng %(row)s") % {
+            "sheet": row.sheet_title,
+            "row": row.number,
+        }
         row.name = values.get("full_name", "")
         row.ident = values.get("citizen_id") or values.get("party_card_no", "")
         row.unit_code = values.get("unit_code", "")
