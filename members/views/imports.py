@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from branches.access import get_unit
+from branches.models import Unit, UnitParent
 from common.dates import dmy
 
 from .. import roster, tasks
@@ -307,8 +308,25 @@ def _xlsx(workbook: bytes | Iterator[bytes], name: str) -> HttpResponse:
 def roster_template(request: HttpRequest) -> HttpResponse:
     _require_editor(request.user)
     out = io.BytesIO()
-    roster.template_workbook().save(out)
+    roster.template_workbook(units=_template_units(request.user)).save(out)
     return _xlsx(out.getvalue(), "mau-nhap-danh-sach-dang-vien.xlsx")
+
+
+def _template_units(user) -> list[tuple[str, str, str]]:
+    """The open cells the user may import into, by name, each with the unit above it today:
+    two queries."""
+    cells = list(
+        Unit.objects.editable_by(user)
+        .filter(kind__in=Unit.MEMBER_KINDS, dissolved_on__isnull=True)
+        .order_by("name", "code")
+        .values_list("pk", "code", "name")
+    )
+    above = dict(
+        UnitParent.objects.filter(
+            unit_id__in=[pk for pk, _c, _n in cells], valid_to__isnull=True
+        ).values_list("unit_id", "parent__name")
+    )
+    return [(code, name, above.get(pk, "")) for pk, code, name in cells]
 
 
 @login_required

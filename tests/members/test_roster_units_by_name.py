@@ -3,9 +3,12 @@ every error says where it is as people say it ("trang Đảng viên, dòng 4")."
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
 
 from branches.models import Unit
 from branches.services import unit_create
@@ -67,3 +70,18 @@ def test_a_name_found_nowhere_is_reported_as_before(tree, tmp_path):
     assert roster.error_messages(checked(path)) == [
         "trang Đảng viên, dòng 2, cột Mã chi bộ: Không có chi bộ mã “Chi bộ không có”."
     ]
+
+
+def test_the_template_lists_the_cells_the_office_may_import_into(cast, client):
+    client.force_login(cast.users.office)  # the ward's office: its two cells, not the others
+    response = client.get(reverse("members:roster_template"))
+    listed = load_workbook(io.BytesIO(response.content))["Chi bộ"]
+    got = [tuple(r) for r in listed.iter_rows(min_row=2, values_only=True)]
+    tree = cast.tree
+    assert got == sorted(
+        [
+            (tree.cell_a.code, tree.cell_a.name, tree.gc.name),
+            (tree.cell_b.code, tree.cell_b.name, tree.gc.name),
+        ],
+        key=lambda r: r[1],
+    )
