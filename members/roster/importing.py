@@ -39,6 +39,7 @@ from ..models import RosterImport, RosterImportRow
 from . import locks, reading
 from .columns import EVENTS_SHEET, MEMBERS_SHEET, Sheet, column_order, located
 from .context import Run
+from .mapping import codes_for
 from .planning import plan_and_apply
 from .reading import sniff
 
@@ -80,7 +81,9 @@ class RosterError(Exception):
 
 def stage(roster_import: RosterImport) -> bool:
     """Read the import's file into staged rows; False (and ``file_errors``) if it cannot be."""
-    return reading.stage(roster_import, max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
+    return reading.stage(
+        roster_import, max_bytes=MAX_BYTES, max_rows=MAX_ROWS, codes=codes_for(roster_import)
+    )
 
 
 # --- the summary -------------------------------------------------------------------------------
