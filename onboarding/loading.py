@@ -62,6 +62,7 @@ class UnitRow:
     parent: str
     founded_on: datetime.date
     new: bool = True
+    failed: bool = False  # refused by a check or a service: listed with its error
 
     @property
     def kind_label(self) -> str:
@@ -299,6 +300,7 @@ def _write(outcome: Outcome) -> None:
                 outcome.problems.append(
                     Problem(UNITS_SHEET, row.row, UNIT_COLUMNS[0].header, message)
                 )
+                row.failed = True
             continue
         parent = None
         if row.parent:
@@ -314,6 +316,7 @@ def _write(outcome: Outcome) -> None:
                     Problem(UNITS_SHEET, row.row, UNIT_COLUMNS[3].header, message)
                 )
                 failed.add(row.code)
+                row.failed = True
                 continue
         try:
             with transaction.atomic():
@@ -329,6 +332,7 @@ def _write(outcome: Outcome) -> None:
             column = UNIT_COLUMNS[_UNIT_FIELD_COLUMN.get(field, 0)].header
             outcome.problems.append(Problem(UNITS_SHEET, row.row, column, message))
             failed.add(row.code)
+            row.failed = True
     for account in outcome.accounts:
         user = User.objects.filter(username=account.username).first()
         if user is None:

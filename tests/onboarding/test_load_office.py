@@ -111,6 +111,7 @@ def test_one_bad_row_writes_nothing_and_every_error_names_sheet_row_and_column()
     assert any(m.startswith("trang Tài khoản, dòng 6, cột Vai trò: ") for m in messages)
     assert Unit.objects.count() == 0 and Role.objects.count() == 0
     assert get_user_model().objects.count() == 0
+    assert {u.code for u in outcome.units if u.failed} == {"tb-cb-3"}  # listed as refused
 
 
 def test_the_services_rules_are_reported_on_their_row():
@@ -124,6 +125,7 @@ def test_the_services_rules_are_reported_on_their_row():
     outcome = loading.check(workbook(units, ACCOUNTS[:2]))
     rows = {(p.row, p.column) for p in outcome.problems}
     assert (3, "Mã đơn vị cấp trên") in rows  # a cell straight under the district
+    assert [u.code for u in outcome.units if u.failed] == ["tb-cb", "tb-pa"]
     assert (4, "Mã đơn vị cấp trên") in rows  # founded before its parent
     assert Unit.objects.count() == 0
 
