@@ -7,10 +7,12 @@ The parent links and the closure are shown, never edited.
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -21,8 +23,8 @@ from common.admin import PartialSaveAdmin, ReadOnlyAdmin, ReadOnlyInline, shown
 from . import services
 from .models import Role, Unit, UnitAncestry, UnitParent
 
-admin.site.site_header = _("Quản lý đảng viên Thốt Nốt")
-admin.site.site_title = _("Quản lý đảng viên Thốt Nốt")
+admin.site.site_header = format_lazy("{} · {}", _("Quản lý đảng viên"), settings.OFFICE_NAME)
+admin.site.site_title = format_lazy("{} · {}", _("Quản lý đảng viên"), settings.OFFICE_NAME)
 admin.site.index_title = _("Quản trị dữ liệu")
 
 

@@ -29,6 +29,7 @@ from .models import (
     RosterExportPart,
     RosterImport,
     RosterImportRow,
+    RosterValueMapping,
 )
 
 
@@ -398,3 +399,14 @@ class RosterImportRowAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("roster_import__content")
+
+
+@admin.register(RosterValueMapping)
+class RosterValueMappingAdmin(admin.ModelAdmin):
+    """How each office writes coded values and names columns in its own workbooks (issue 29):
+    correct a wrong choice here; the next upload uses it."""
+
+    list_display = ("office", "column", "written", "value")
+    list_filter = ("column",)
+    search_fields = ("written", "office__name")
+    raw_id_fields = ("office",)

@@ -23,6 +23,7 @@ urlpatterns = [
     path("imports/", views.roster_import_list, name="roster_import_list"),
     path("imports/template.xlsx", views.roster_template, name="roster_template"),
     path("imports/<int:pk>/", views.roster_import_detail, name="roster_import_detail"),
+    path("imports/<int:pk>/map/", views.roster_import_map, name="roster_import_map"),
     path("imports/<int:pk>/decide/", views.roster_import_decide, name="roster_import_decide"),
     path("imports/<int:pk>/confirm/", views.roster_import_confirm, name="roster_import_confirm"),
     path("imports/<int:pk>/recheck/", views.roster_import_recheck, name="roster_import_recheck"),

@@ -10,6 +10,7 @@ import dataclasses
 import datetime
 import re
 
+from django.conf import settings
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -81,12 +82,15 @@ def letterhead(unit: Unit, day: datetime.date) -> Letterhead:
         .annotate(depth=Subquery(depth, output_field=IntegerField()))
         .order_by("-depth")
     ]
-    superior = ancestors[0].name.upper() if ancestors else ""
+    # Above the tree's root, the committee the office names in its settings (if any).
+    superior = ancestors[0].name.upper() if ancestors else settings.LETTERHEAD_SUPERIOR.upper()
     place_unit = next(
         (u for u in (unit, *ancestors) if u.kind == Unit.Kind.ABOVE_GRASSROOTS),
         ancestors[-1] if ancestors else unit,
     )
-    place = _PLACE_PREFIX.sub("", place_unit.name).strip() or place_unit.name
+    place = settings.LETTERHEAD_PLACE or (
+        _PLACE_PREFIX.sub("", place_unit.name).strip() or place_unit.name
+    )
     return Letterhead(superior=superior, unit=unit.name.upper(), place=place)
 
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "reports",
     "pages",
     "devdata",
+    "onboarding",
 ]
 
 MIDDLEWARE = [
@@ -90,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "branches.context_processors.roles",
+                "branches.context_processors.office",
             ],
         },
     },
@@ -112,6 +114,16 @@ TASKS = {"default": {"BACKEND": TASK_BACKENDS[os.environ.get("DJANGO_TASKS", "da
 # s under `make serve`, and the reverse proxy's); a larger one is prepared by the worker and
 # downloaded from its page.
 ROSTER_EXPORT_INLINE_MAX = int(os.environ.get("ROSTER_EXPORT_INLINE_MAX", "20000"))
+
+# The office that runs the app (issue 29): its name in the footer and the admin's header, the
+# organization in the page titles, and the letterhead of the official documents: the committee
+# printed above the tree's root (which the tree does not hold, e.g. "ĐẢNG BỘ THÀNH PHỐ CẦN
+# THƠ"), and the place written before the date (derived from the units' names when empty).
+# Names are data, shown as written, in every interface language.
+OFFICE_NAME = os.environ.get("OFFICE_NAME", "Ban Tổ chức Quận ủy Thốt Nốt").strip()
+OFFICE_ORGANIZATION = os.environ.get("OFFICE_ORGANIZATION", "Đảng bộ Thốt Nốt").strip()
+LETTERHEAD_SUPERIOR = os.environ.get("LETTERHEAD_SUPERIOR", "").strip()
+LETTERHEAD_PLACE = os.environ.get("LETTERHEAD_PLACE", "").strip()
 
 # SQLite is the embedded default; PostgreSQL is selected with DATABASE_URL
 # (e.g. postgres://user:pass@127.0.0.1:5432/thotnot).

@@ -13,6 +13,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/office/", include("onboarding.urls")),
     path("admin/", admin.site.urls),
     path("health/", include("thotnot_members.health")),
 ]

@@ -48,6 +48,7 @@ from .roster import (
     RosterExportPart,
     RosterImport,
     RosterImportRow,
+    RosterValueMapping,
 )
 
 __all__ = [
@@ -76,5 +77,6 @@ __all__ = [
     "RosterExportPart",
     "RosterImport",
     "RosterImportRow",
+    "RosterValueMapping",
     "Status",
 ]

@@ -66,6 +66,9 @@ class RosterImport(models.Model):
     file_errors = models.JSONField(_("lỗi của tệp"), default=list, blank=True)
     # Counts by action and the number of errors, as of the last check or commit.
     summary = models.JSONField(_("tóm tắt"), default=dict, blank=True)
+    # A workbook of another shape (issue 29): sheet -> {the file's header, folded -> column key,
+    # or "" to leave it out}, chosen on the mapping page; empty for the template's own shape.
+    column_map = models.JSONField(_("ghép cột"), default=dict, blank=True)
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
     # When a worker took the import up (set with CHECKING or COMMITTING, cleared when work is
@@ -281,3 +284,36 @@ class RosterExportPart(models.Model):
 
     def __str__(self) -> str:
         return f"{self.export_id}#{self.number}"
+
+
+class RosterValueMapping(models.Model):
+    """How an office writes a coded value ("Nam" as "1", "Kinh" as "01 - Kinh", a status as
+    "CT"), or names a column: mapped once on the import's mapping page, offered again on the
+    next upload. ``column`` is a column key, or ``HEADER`` for a header (its value: the key)."""
+
+    HEADER = "__header__"
+
+    office = models.ForeignKey(
+        Unit,
+        verbose_name=_("văn phòng"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="roster_value_mappings",
+    )
+    column = models.CharField(_("cột"), max_length=64)
+    written = models.CharField(_("giá trị trong tệp (không dấu)"), max_length=200)
+    value = models.CharField(_("giá trị"), max_length=64)
+
+    class Meta:
+        verbose_name = _("ghép giá trị khi nhập")
+        verbose_name_plural = _("ghép giá trị khi nhập")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "column", "written"],
+                name="rostervaluemapping_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.column}: {self.written} → {self.value}"

@@ -153,6 +153,25 @@ RECORD_KEYS = tuple(
 )
 
 
+def located(title: str, row: int | None, column: str, message: str) -> str:
+    """A message with where it is: "trang Đảng viên, dòng 4, cột Ngày sinh: …" ("sheet
+    Đảng viên, row 4, column …" in English), for people, not for spreadsheet formulas."""
+    if row is None:
+        return _("trang %(sheet)s: %(message)s") % {"sheet": title, "message": message}
+    if not column:
+        return _("trang %(sheet)s, dòng %(row)s: %(message)s") % {
+            "sheet": title,
+            "row": row,
+            "message": message,
+        }
+    return _("trang %(sheet)s, dòng %(row)s, cột %(column)s: %(message)s") % {
+        "sheet": title,
+        "row": row,
+        "column": column,
+        "message": message,
+    }
+
+
 def header(sheet: str, key: str) -> str:
     return next(c.header for c in COLUMNS[sheet] if c.key == key)
 
@@ -261,8 +280,10 @@ def _citizen_id(value) -> str:
 _LABEL_MAPS: dict[type, dict[str, str]] = {}
 
 
-def _coded(column: Column, value) -> str:
+def _coded(column: Column, value, codes: dict[str, str] | None = None) -> str:
     choice_class = column.choices
+    if codes and fold(text(value)) in codes:
+        return codes[fold(text(value))]  # the office's own way of writing it (mapping.py)
     if isinstance(value, int) and not isinstance(value, bool) and choice_class is choices.Ethnicity:
         value = f"{value:02d}"  # the General Statistics Office's code typed as a number
     written = text(value)
@@ -295,8 +316,9 @@ def _boolean(value) -> bool:
     raise ValueError(_("Ghi “Có” hoặc “Không”."))
 
 
-def parse_cell(column: Column, value):
-    """The cell's value (None for a blank cell); ValueError with a message if it is bad."""
+def parse_cell(column: Column, value, codes: dict[str, str] | None = None):
+    """The cell's value (None for a blank cell); ValueError with a message if it is bad.
+    ``codes``: a coded column's values as an office writes them (folded -> code)."""
     if isinstance(value, str) and value.strip().startswith("="):
         raise ValueError(_("Ô chứa công thức; hãy dán giá trị thay cho công thức."))
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -318,7 +340,7 @@ def parse_cell(column: Column, value):
     if kind == "card":
         written = _digits(value)
     elif kind == "code":
-        return _coded(column, value)
+        return _coded(column, value, codes)
     elif kind == "bool":
         return _boolean(value)
     else:
@@ -347,10 +369,16 @@ def decode(sheet: str, values: dict) -> dict:
     return {k: from_json(by_key[k], v) for k, v in values.items() if k in by_key}
 
 
-def match_headers(sheet: str, cells) -> tuple[dict[str, int], list[str], list[str]]:
+def match_headers(
+    sheet: str, cells, aliases: dict[str, str] | None = None
+) -> tuple[dict[str, int], list[str], list[str]]:
     """Positions of the known columns in a header row, the required ones missing, and headers
-    that match no column (a typo would otherwise drop that column's data without a word)."""
+    that match no column (a typo would otherwise drop that column's data without a word).
+    ``aliases``: a workbook of another shape's headers, folded -> column key ("": left out)."""
     wanted = {fold(c.header): c.key for c in COLUMNS[sheet]}
+    if aliases:
+        wanted = {k: v for k, v in wanted.items() if v not in set(aliases.values())}
+        wanted.update(aliases)
     positions: dict[str, int] = {}
     unknown: list[str] = []
     for index, value in enumerate(cells):
@@ -360,7 +388,7 @@ def match_headers(sheet: str, cells) -> tuple[dict[str, int], list[str], list[st
         key = wanted.get(fold(written))
         if key is None:
             unknown.append(written)
-        elif key not in positions:
+        elif key and key not in positions:
             positions[key] = index
     missing = [k for k in REQUIRED[sheet] if k not in positions]
     return positions, missing, unknown

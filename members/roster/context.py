@@ -32,6 +32,11 @@ class Run:
     starts: dict[int, dict] = dataclasses.field(default_factory=dict, init=False)
     # commit: row pk -> errors, written after the rollback
     failed: dict[int, list] = dataclasses.field(default_factory=dict, init=False)
+    # a unit cell's text -> why it names no unit (none, or several of that name)
+    unit_problems: dict[str, str] = dataclasses.field(default_factory=dict, init=False)
+
+    def no_unit(self, text: str) -> str:
+        return self.unit_problems.get(text) or _("Không có chi bộ mã “%(code)s”.") % {"code": text}
 
     def __post_init__(self) -> None:
         self.directives = {d.code: d for d in Directive.objects.all()}

@@ -37,8 +37,9 @@ from django.utils.translation import gettext as _
 
 from ..models import RosterImport, RosterImportRow
 from . import locks, reading
-from .columns import EVENTS_SHEET, MEMBERS_SHEET, Sheet, column_order
+from .columns import EVENTS_SHEET, MEMBERS_SHEET, Sheet, column_order, located
 from .context import Run
+from .mapping import codes_for
 from .planning import plan_and_apply
 from .reading import sniff
 
@@ -80,7 +81,9 @@ class RosterError(Exception):
 
 def stage(roster_import: RosterImport) -> bool:
     """Read the import's file into staged rows; False (and ``file_errors``) if it cannot be."""
-    return reading.stage(roster_import, max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
+    return reading.stage(
+        roster_import, max_bytes=MAX_BYTES, max_rows=MAX_ROWS, codes=codes_for(roster_import)
+    )
 
 
 # --- the summary -------------------------------------------------------------------------------
@@ -110,7 +113,13 @@ def summarize(ri: RosterImport) -> dict[str, int]:
 
 
 def error_messages(ri: RosterImport, limit: int | None = None) -> list[str]:
-    """Every error as "Sheet!row, column: message", in the file's order."""
+    """Every error as "trang Sheet, dòng row, cột column: message", in the file's order, in
+    the uploader's language like the messages themselves."""
+    with translation.override(ri.language or None):
+        return _error_messages(ri, limit)
+
+
+def _error_messages(ri: RosterImport, limit: int | None) -> list[str]:
     found = list(ri.file_errors)
     rows = ri.rows.filter(error_count__gt=0).order_by("sheet", "number")
     # the members sheet first ("events" < "members" alphabetically)
@@ -118,8 +127,7 @@ def error_messages(ri: RosterImport, limit: int | None = None) -> list[str]:
     for row in ordered:
         title = MEMBERS_SHEET if row.sheet == Sheet.MEMBERS else EVENTS_SHEET
         for column, message in sorted(row.errors, key=lambda e: column_order(row.sheet, e[0])):
-            where = f"{title}!{row.number}" + (f", {column}" if column else "")
-            found.append(f"{where}: {message}")
+            found.append(located(title, row.number, column, message))
             if limit is not None and len(found) >= limit:
                 return found
     return found

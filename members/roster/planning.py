@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 
 from django.utils.translation import gettext as _
 
-from branches.models import Unit
+from branches.models import Unit, UnitAncestry
 from common.vntext import fold
 
 from ..models import Event, Member, RosterImportRow
@@ -94,9 +94,49 @@ def _event_rows_of(run: Run, chunk: list[RosterImportRow]) -> dict[str, list[Ros
 # --- shared lookups for a chunk ---
 
 
+def resolve_units(texts: set[str]) -> tuple[dict[str, Unit], dict[str, str]]:
+    """The units a roster's unit cells name (issue 28): a unit's code; else its exact name;
+    where names repeat (the 2025 wards reuse the old ones), "name, ward": the unit of that name
+    under a unit whose name ends with the ward's (accents and case aside), e.g. "Chi bộ khu
+    vực 1, phường An Hòa". Returns text -> unit, and text -> why it names none."""
+    found = {u.code: u for u in Unit.objects.filter(code__in=texts)} if texts else {}
+    problems: dict[str, str] = {}
+    wanted: dict[str, tuple[str, str]] = {}
+    for text in texts - found.keys():
+        name, _comma, ward = text.partition(",")
+        wanted[text] = (" ".join(name.split()), fold(ward))
+    if not wanted:
+        return found, problems
+    named: dict[str, list[Unit]] = defaultdict(list)
+    for unit in Unit.objects.filter(
+        name__in={n for n, _w in wanted.values()} | set(wanted)
+    ).order_by("pk"):
+        named[unit.name].append(unit)
+    ancestors: dict[int, list[str]] = defaultdict(list)
+    ambiguous = [u.pk for units in named.values() if len(units) > 1 for u in units]
+    if ambiguous and any(ward for _n, ward in wanted.values()):
+        for unit_id, ancestor in UnitAncestry.objects.filter(unit_id__in=ambiguous).values_list(
+            "unit_id", "ancestor__name"
+        ):
+            ancestors[unit_id].append(fold(ancestor))
+    for text, (name, ward) in wanted.items():
+        units = named.get(text) or named.get(name) or []
+        if ward and len(units) > 1:
+            units = [u for u in units if any(a.endswith(ward) for a in ancestors[u.pk])]
+        if len(units) == 1:
+            found[text] = units[0]
+        elif len(units) > 1:
+            problems[text] = _(
+                "Có %(count)s đơn vị tên “%(name)s”: ghi mã chi bộ, hoặc tên kèm đảng bộ, "
+                "ví dụ “%(name)s, phường …”."
+            ) % {"count": len(units), "name": name}
+    return found, problems
+
+
 def units_of(run: Run, rows: Iterable[RosterImportRow]) -> tuple[dict[str, Unit], set[int]]:
     codes = {r.values["unit_code"] for r in rows if "unit_code" in r.values}
-    units = {u.code: u for u in Unit.objects.filter(code__in=codes)} if codes else {}
+    units, problems = resolve_units(codes)
+    run.unit_problems.update(problems)
     if run.user is None or run.user.is_superuser:
         editable = {u.pk for u in units.values()}
     elif units:
@@ -239,7 +279,7 @@ def plan_new(run: Run, row, v, units, editable, people) -> None:
         add_error(row, "", _("Dòng này mới bị nghi trùng từ khi kiểm tra; hãy kiểm tra lại."))
     code = v.get("unit_code")
     if code and code not in units:
-        add_error(row, "unit_code", _("Không có chi bộ mã “%(code)s”.") % {"code": code})
+        add_error(row, "unit_code", run.no_unit(code))
     elif code and not units[code].holds_members:
         add_error(row, "unit_code", _("“%(unit)s” không phải chi bộ.") % {"unit": units[code]})
     elif code and units[code].pk not in editable:
@@ -340,7 +380,7 @@ def plan_events(
         code = v.get("unit_code")
         if action in _TO_UNIT and code:
             if code not in units:
-                add_error(row, "unit_code", _("Không có chi bộ mã “%(code)s”.") % {"code": code})
+                add_error(row, "unit_code", run.no_unit(code))
             elif units[code].pk not in editable and action != EventAction.TEMPORARY_TRANSFER:
                 add_error(
                     row,

@@ -35,6 +35,7 @@ from .columns import (
     REQUIRED,
     Sheet,
     header,
+    located,
     match_headers,
     parse_cell,
     text,
@@ -123,8 +124,10 @@ def _merged_cells(ws) -> dict[int, set[int]]:
 class _Stager:
     """Streams one workbook into staged rows."""
 
-    def __init__(self, roster_import: RosterImport, *, max_rows: int):
+    def __init__(self, roster_import: RosterImport, *, max_rows: int, codes=None):
         self.ri = roster_import
+        self.aliases = roster_import.column_map or {}  # another shape's headers (mapping.py)
+        self.codes = codes or {}  # column key -> {written, folded: code}
         self.max_rows = max_rows  # data rows a sheet
         self.buffer: list[RosterImportRow] = []
         self.members_by_cid: dict[str, str] = {}
@@ -152,7 +155,7 @@ class _Stager:
         header_number = 0
         for number, cells in enumerate(rows, start=1):
             if any(text(v) for v in cells):
-                positions, missing, unknown = match_headers(sheet, cells)
+                positions, missing, unknown = match_headers(sheet, cells, self.aliases.get(sheet))
                 looks_like_header = len(positions) >= 2 or fold("Họ và tên") in {
                     fold(text(v)) for v in cells
                 }
@@ -172,8 +175,13 @@ class _Stager:
                             % {"columns": ", ".join(f"“{u}”" for u in unknown)}
                         )
                     raise _FileRefused(
-                        _("%(sheet)s!%(row)s: dòng tiêu đề sai (%(problems)s).")
-                        % {"sheet": title, "row": number, "problems": "; ".join(problems)}
+                        located(
+                            title,
+                            number,
+                            "",
+                            _("dòng tiêu đề sai (%(problems)s).")
+                            % {"problems": "; ".join(problems)},
+                        )
                     )
             if number >= HEADER_SEARCH_ROWS:
                 break
@@ -208,7 +216,7 @@ class _Stager:
                 index = positions[column.key]
                 raw = cells[index] if index < len(cells) else None
                 try:
-                    value = parse_cell(column, raw)
+                    value = parse_cell(column, raw, self.codes.get(column.key))
                 except ValueError as error:
                     errors.append([column.header, str(error)])
                     continue
@@ -278,7 +286,7 @@ class _Stager:
         row.key = key
 
 
-def stage(roster_import: RosterImport, *, max_bytes: int, max_rows: int) -> bool:
+def stage(roster_import: RosterImport, *, max_bytes: int, max_rows: int, codes=None) -> bool:
     """Read the import's file into staged rows; False (and ``file_errors``) if it cannot be.
     ``max_bytes``: the largest file read; ``max_rows``: the most data rows a sheet may have."""
     ri = roster_import
@@ -294,7 +302,7 @@ def stage(roster_import: RosterImport, *, max_bytes: int, max_rows: int) -> bool
     except Exception:  # corrupt archives raise many kinds of errors: all mean the same here
         ri.file_errors = [_("Tệp bị hỏng hoặc không phải tệp Excel .xlsx.")]
         return False
-    stager = _Stager(ri, max_rows=max_rows)
+    stager = _Stager(ri, max_rows=max_rows, codes=codes)
     try:
         with transaction.atomic():
             members_title, events_title = _pick_sheets(wb.sheetnames)

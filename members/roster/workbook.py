@@ -9,7 +9,7 @@ members, events and figures.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from django.db.models import Prefetch
 from django.utils import translation
@@ -89,8 +89,14 @@ def _code_lists(sheet: str) -> list[tuple[str, list[str]]]:
     return found
 
 
-def template_workbook() -> Workbook:
-    """An empty roster: both sheets' headers, instructions, drop-down lists for coded columns."""
+UNITS_SHEET = "Chi bộ"
+UNITS_HEADER = ("Mã chi bộ", "Tên chi bộ", "Thuộc")
+
+
+def template_workbook(units: Iterable[tuple[str, str, str]] = ()) -> Workbook:
+    """An empty roster: both sheets' headers, instructions, drop-down lists for coded columns;
+    with ``units`` ((code, name, the unit above)), a sheet listing the cells the office may
+    import into, to copy a code or a name from (issue 28)."""
     wb = Workbook()
     wb.remove(wb.active)
     sheets = {
@@ -135,6 +141,17 @@ def template_workbook() -> Workbook:
     guide["A1"].font = Font(bold=True)
     guide.column_dimensions["A"].width = 120
     lists.sheet_state = "hidden"
+    units = list(units)
+    if units:
+        listed = wb.create_sheet(UNITS_SHEET, index=2)
+        listed.append(list(UNITS_HEADER))
+        for cell in listed[1]:
+            cell.font = Font(bold=True)
+        for unit in units:
+            listed.append(list(unit))
+        for col, width in zip("ABC", (24, 36, 36), strict=True):
+            listed.column_dimensions[col].width = width
+        listed.freeze_panes = "A2"
     wb.active = 0
     return wb
 

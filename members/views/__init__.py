@@ -24,6 +24,7 @@ from .imports import (
     roster_import_detail,
     roster_import_discard,
     roster_import_list,
+    roster_import_map,
     roster_import_recheck,
     roster_template,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "roster_import_detail",
     "roster_import_discard",
     "roster_import_list",
+    "roster_import_map",
     "roster_import_recheck",
     "roster_template",
 ]

@@ -24,19 +24,24 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from branches.access import get_unit
+from branches.models import Unit, UnitParent
 from common.dates import dmy
 
 from .. import roster, tasks
 from ..access import get_roster_export, get_roster_import
 from ..forms import RosterUploadForm
 from ..models import RosterExport, RosterImport, RosterImportRow
-from ..roster.columns import EventAction, decode, from_json
+from ..roster import mapping
+from ..roster.columns import COLUMNS, EventAction, decode, from_json
+from ..roster.columns import header as column_header
+from ..roster.reading import sniff
 from .entry import _require_editor
 
 PAGE_SIZE = 50
@@ -88,6 +93,8 @@ def roster_import_list(request: HttpRequest) -> HttpResponse:
         data = b"".join(upload.chunks())
         with transaction.atomic():
             ri = roster.create_import(data, file_name=upload.name, user=request.user)
+            if _needs_mapping(data):
+                return redirect("members:roster_import_map", pk=ri.pk)
             _queue(tasks.check_roster_import, ri)
         return redirect(ri)
     imports = (
@@ -165,6 +172,10 @@ def _for_display(rows) -> None:
     for row in rows:
         values = decode(row.sheet, row.values)
         row.sheet_title = titles[row.sheet]
+        row.where = _("trang %(sheet)s, dòng %(row)s") % {
+            "sheet": row.sheet_title,
+            "row": row.number,
+        }
         row.name = values.get("full_name", "")
         row.ident = values.get("citizen_id") or values.get("party_card_no", "")
         row.unit_code = values.get("unit_code", "")
@@ -303,8 +314,25 @@ def _xlsx(workbook: bytes | Iterator[bytes], name: str) -> HttpResponse:
 def roster_template(request: HttpRequest) -> HttpResponse:
     _require_editor(request.user)
     out = io.BytesIO()
-    roster.template_workbook().save(out)
+    roster.template_workbook(units=_template_units(request.user)).save(out)
     return _xlsx(out.getvalue(), "mau-nhap-danh-sach-dang-vien.xlsx")
+
+
+def _template_units(user) -> list[tuple[str, str, str]]:
+    """The open cells the user may import into, by name, each with the unit above it today:
+    two queries."""
+    cells = list(
+        Unit.objects.editable_by(user)
+        .filter(kind__in=Unit.MEMBER_KINDS, dissolved_on__isnull=True)
+        .order_by("name", "code")
+        .values_list("pk", "code", "name")
+    )
+    above = dict(
+        UnitParent.objects.filter(
+            unit_id__in=[pk for pk, _c, _n in cells], valid_to__isnull=True
+        ).values_list("unit_id", "parent__name")
+    )
+    return [(code, name, above.get(pk, "")) for pk, code, name in cells]
 
 
 @login_required
@@ -392,3 +420,117 @@ def roster_export_file(request: HttpRequest, pk: int) -> HttpResponse:
     response = _xlsx(roster.export_parts(export), export.file_name)
     response["Content-Length"] = export.size
     return response
+
+
+# --- workbooks of other shapes: the mapping page (issue 29, roster/mapping.py) ------------------
+
+
+def _needs_mapping(data: bytes) -> bool:
+    """A readable workbook whose headers are not the template's; a file that cannot be read
+    goes to the check, which says why."""
+    if sniff(data, max_bytes=roster.MAX_BYTES):
+        return False
+    try:
+        return not mapping.is_template_shaped(mapping.survey(data))
+    except Exception:  # a corrupt file: the check reports it
+        return False
+
+
+def _column_choices(sheet: str) -> list[tuple[str, str]]:
+    return [("", _("— bỏ qua cột này —"))] + [
+        (c.key, c.header) for c in COLUMNS[sheet] if c.imported
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def roster_import_map(request: HttpRequest, pk: int) -> HttpResponse:
+    """Which of the file's columns is which of ours, then what its coded values mean; then the
+    check is queued as for the template."""
+    _require_editor(request.user)
+    ri = get_roster_import(request.user, pk)
+    if ri.status != Status.UPLOADED:
+        return redirect(ri)
+    office = mapping.office_of(request.user)
+    step = request.POST.get("step") or request.GET.get("step") or "columns"
+    if step == "values":
+        return _map_values(request, ri, office)
+    surveys = mapping.survey(bytes(ri.content))
+    chosen = mapping.guess(surveys, office)
+    problems = []
+    if request.method == "POST":
+        allowed = {s.sheet: {k for k, _l in _column_choices(s.sheet)} for s in surveys}
+        for s in surveys:
+            for index, header in enumerate(s.headers):
+                if header:
+                    value = request.POST.get(f"{s.sheet}-{index}", "")
+                    chosen[s.sheet][header] = value if value in allowed[s.sheet] else ""
+        for s in surveys:
+            keys = [k for k in chosen[s.sheet].values() if k]
+            for key in {k for k in keys if keys.count(k) > 1}:
+                problems.append(
+                    _("%(sheet)s: nhiều cột cùng là “%(column)s”.")
+                    % {"sheet": s.title, "column": column_header(s.sheet, key)}
+                )
+            if s.sheet == MEMBERS or any(keys):
+                for key in mapping.missing_required(s.sheet, chosen[s.sheet]):
+                    problems.append(
+                        _("%(sheet)s: chưa chọn cột “%(column)s”.")
+                        % {"sheet": s.title, "column": column_header(s.sheet, key)}
+                    )
+        if not problems:
+            mapping.save_columns(ri=ri, chosen=chosen, office=office)
+            if mapping.unknown_values(ri, office):
+                return redirect(reverse("members:roster_import_map", args=[ri.pk]) + "?step=values")
+            with transaction.atomic():
+                _queue(tasks.check_roster_import, ri)
+            return redirect(ri)
+    sheets = [
+        {
+            "survey": s,
+            "choices": _column_choices(s.sheet),
+            "rows": [
+                {
+                    "name": f"{s.sheet}-{index}",
+                    "header": header,
+                    "chosen": chosen[s.sheet].get(header, ""),
+                    "samples": s.samples.get(header, []),
+                }
+                for index, header in enumerate(s.headers)
+                if header
+            ],
+        }
+        for s in surveys
+    ]
+    return render(
+        request,
+        "members/imports/import_map.html",
+        {"ri": ri, "sheets": sheets, "problems": problems},
+    )
+
+
+def _map_values(request, ri: RosterImport, office) -> HttpResponse:
+    unknown = mapping.unknown_values(ri, office)
+    columns = {c.key: c for sheet in COLUMNS.values() for c in sheet}
+    if request.method == "POST":
+        chosen: dict[str, dict[str, str]] = {}
+        for key, values in unknown.items():
+            allowed = set(columns[key].choices.values)
+            for index, written in enumerate(values):
+                value = request.POST.get(f"{key}-{index}", "")
+                if value in allowed and value:
+                    chosen.setdefault(key, {})[written] = value
+        mapping.save_values(chosen=chosen, office=office)
+        with transaction.atomic():
+            _queue(tasks.check_roster_import, ri)
+        return redirect(ri)
+    groups = [
+        {
+            "header": columns[key].header,
+            "choices": [("", _("— chưa rõ: báo lỗi ở dòng —"))]
+            + [(v, str(label)) for v, label in columns[key].choices.choices if v],
+            "rows": [{"name": f"{key}-{i}", "written": w} for i, w in enumerate(values)],
+        }
+        for key, values in unknown.items()
+    ]
+    return render(request, "members/imports/import_map_values.html", {"ri": ri, "groups": groups})

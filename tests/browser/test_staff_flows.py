@@ -125,7 +125,7 @@ def test_the_office_imports_a_roster_fixing_the_file_after_the_preview(
     expect(page.locator("h1")).to_contain_text("Nhập danh sách")
     page.set_input_files('input[type="file"]', str(bad))
     page.click('main button[type="submit"]')
-    expect(page.locator("main")).to_contain_text("Đảng viên!3")
+    expect(page.locator("main")).to_contain_text("trang Đảng viên, dòng 3")
     expect(page.locator("main")).to_contain_text("Số CCCD gồm đúng 12 chữ số.")
     screenshot(page, "import-errors")
     assert not Member.objects.filter(citizen_id="092185000001").exists()

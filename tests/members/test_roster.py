@@ -174,7 +174,7 @@ def test_missing_header_is_named(tree, tmp_path):
     values = [v for h, v in zip(MEMBER_HEADER, row(), strict=True) if h != "Ngày sinh"]
     path = book(tmp_path / "ds.xlsx", [values], header=header)
     message = only_error(checked(path))
-    assert message.startswith("Đảng viên!1: dòng tiêu đề sai")
+    assert message.startswith("trang Đảng viên, dòng 1: dòng tiêu đề sai")
     assert "“Ngày sinh”" in message
 
 
@@ -204,7 +204,7 @@ def test_headers_match_after_trimming_and_folding(tree, tmp_path):
 def test_formula_is_an_error_for_that_cell(tree, tmp_path):
     path = book(tmp_path / "ds.xlsx", [row(full_name='=CONCAT("Trần ","Mẫu")')])
     message = only_error(checked(path))
-    assert message.startswith("Đảng viên!2, Họ và tên:") and "công thức" in message
+    assert message.startswith("trang Đảng viên, dòng 2, cột Họ và tên:") and "công thức" in message
 
 
 def test_merged_cells_are_named(tree, tmp_path):
@@ -217,14 +217,17 @@ def test_merged_cells_are_named(tree, tmp_path):
     wb.save(path)
     found = messages(checked(path))
     assert found == [
-        "Đảng viên!2, Mã chi bộ: Ô gộp: hãy bỏ gộp ô và ghi giá trị vào từng dòng.",
-        "Đảng viên!3, Mã chi bộ: Ô gộp: hãy bỏ gộp ô và ghi giá trị vào từng dòng.",
+        "trang Đảng viên, dòng 2, cột Mã chi bộ: Ô gộp: hãy bỏ gộp ô và ghi giá trị vào từng dòng.",
+        "trang Đảng viên, dòng 3, cột Mã chi bộ: Ô gộp: hãy bỏ gộp ô và ghi giá trị vào từng dòng.",
     ]
 
 
 def test_unknown_unit(tree, tmp_path):
     path = book(tmp_path / "ds.xlsx", [row(unit_code="khong-co")])
-    assert only_error(checked(path)) == "Đảng viên!2, Mã chi bộ: Không có chi bộ mã “khong-co”."
+    assert (
+        only_error(checked(path))
+        == "trang Đảng viên, dòng 2, cột Mã chi bộ: Không có chi bộ mã “khong-co”."
+    )
 
 
 def test_a_unit_that_keeps_no_roll(tree, tmp_path):
@@ -234,12 +237,14 @@ def test_a_unit_that_keeps_no_roll(tree, tmp_path):
 
 def test_missing_required_cell(tree, tmp_path):
     path = book(tmp_path / "ds.xlsx", [row(gender=None)])
-    assert only_error(checked(path)) == "Đảng viên!2, Giới tính: Cần nhập ô này."
+    assert only_error(checked(path)) == "trang Đảng viên, dòng 2, cột Giới tính: Cần nhập ô này."
 
 
 def test_neither_admission_nor_arrival(tree, tmp_path):
     path = book(tmp_path / "ds.xlsx", [row(admission_no=None)])
-    assert only_error(checked(path)).startswith("Đảng viên!2, Số quyết định kết nạp: Cần ghi")
+    assert only_error(checked(path)).startswith(
+        "trang Đảng viên, dòng 2, cột Số quyết định kết nạp: Cần ghi"
+    )
 
 
 @pytest.mark.parametrize(
@@ -261,7 +266,7 @@ def test_dates_as_text_real_dates_or_serial_numbers(tree, tmp_path, value):
 @pytest.mark.parametrize("value", ["31/02/1985", "1985", "mười bảy", -5, True])
 def test_bad_dates(tree, tmp_path, value):
     message = only_error(checked(book(tmp_path / "ds.xlsx", [row(date_of_birth=value)])))
-    assert message.startswith("Đảng viên!2, Ngày sinh:")
+    assert message.startswith("trang Đảng viên, dòng 2, cột Ngày sinh:")
 
 
 def test_spaces_trimmed(tree, tmp_path):
@@ -291,7 +296,7 @@ def test_citizen_id_typed_as_a_number(tree, tmp_path, value, expected):
 @pytest.mark.parametrize("value", ["12345", "0921850000011", "09218500000A", 1.5])
 def test_bad_citizen_id(tree, tmp_path, value):
     message = only_error(checked(book(tmp_path / "ds.xlsx", [row(citizen_id=value)])))
-    assert message == "Đảng viên!2, Số CCCD: Số CCCD gồm đúng 12 chữ số."
+    assert message == "trang Đảng viên, dòng 2, cột Số CCCD: Số CCCD gồm đúng 12 chữ số."
 
 
 @pytest.mark.parametrize("value, expected", [("Có", True), ("x", True), ("không", False)])
@@ -303,7 +308,10 @@ def test_yes_no_cells(tree, tmp_path, value, expected):
 
 def test_same_citizen_id_twice_in_the_file(tree, tmp_path):
     path = book(tmp_path / "ds.xlsx", [row(), row(full_name="Lê Văn Khác")])
-    assert only_error(checked(path)) == "Đảng viên!3, Số CCCD: Trùng với dòng 2 của tệp."
+    assert (
+        only_error(checked(path))
+        == "trang Đảng viên, dòng 3, cột Số CCCD: Trùng với dòng 2 của tệp."
+    )
 
 
 # --- checking writes nothing; committing writes everything or nothing --------------------------
@@ -318,7 +326,9 @@ def test_check_writes_nothing_yet_finds_the_services_refusals(tree, tmp_path):
         ri = checked(path)
     assert ri.status == Status.INVALID
     [message] = messages(ri)
-    assert message.startswith("Đảng viên!3, Ngày sinh: Người vào Đảng phải từ đủ 18")
+    assert message.startswith(
+        "trang Đảng viên, dòng 3, cột Ngày sinh: Người vào Đảng phải từ đủ 18"
+    )
 
 
 def test_import_creates_members_through_the_services(tree, directive28, tmp_path):
@@ -383,7 +393,9 @@ def test_a_rule_breaking_last_row_writes_nothing(tree, tmp_path):
     with nothing_written(), pytest.raises(RosterError) as raised:
         roster.commit(ri)
     [message] = raised.value.messages
-    assert message.startswith("Đảng viên!5, Ngày chính thức: Chưa đủ 12 tháng dự bị")
+    assert message.startswith(
+        "trang Đảng viên, dòng 5, cột Ngày chính thức: Chưa đủ 12 tháng dự bị"
+    )
     ri.refresh_from_db()
     assert ri.status == Status.INVALID
 
@@ -713,7 +725,7 @@ def test_an_event_for_nobody_known(tree, tmp_path):
         [event_row(citizen_id="092185999999", action="Từ trần", effective_date="01/01/2021")],
     )
     message = only_error(checked(path))
-    assert message.startswith("Sự kiện!2, Số CCCD: Không tìm thấy đảng viên")
+    assert message.startswith("trang Sự kiện, dòng 2, cột Số CCCD: Không tìm thấy đảng viên")
 
 
 def test_an_event_without_any_id(tree, tmp_path):
@@ -731,7 +743,9 @@ def test_an_event_whose_name_differs_from_the_record(tree, tmp_path):
         [row()],
         [event_row(full_name="Nguyễn Văn Khác", action="Từ trần", effective_date="01/01/2021")],
     )
-    assert only_error(checked(path)).startswith("Sự kiện!2, Họ và tên: Họ tên khác hồ sơ")
+    assert only_error(checked(path)).startswith(
+        "trang Sự kiện, dòng 2, cột Họ và tên: Họ tên khác hồ sơ"
+    )
 
 
 def test_an_event_before_the_admission_is_refused_where_it_stands(tree, tmp_path):
@@ -742,7 +756,7 @@ def test_an_event_before_the_admission_is_refused_where_it_stands(tree, tmp_path
     )
     with nothing_written():
         message = only_error(checked(path))
-    assert message.startswith("Sự kiện!2, Ngày hiệu lực:")
+    assert message.startswith("trang Sự kiện, dòng 2, cột Ngày hiệu lực:")
 
 
 def test_a_removal_needs_its_reason(tree, tmp_path):
@@ -751,14 +765,16 @@ def test_a_removal_needs_its_reason(tree, tmp_path):
         [row()],
         [event_row(action="Xóa tên", effective_date="01/01/2021", decision_no="1-QĐ")],
     )
-    assert only_error(checked(path)).startswith("Sự kiện!2, Lý do: Cần ghi lý do.")
+    assert only_error(checked(path)).startswith("trang Sự kiện, dòng 2, cột Lý do: Cần ghi lý do.")
 
 
 def test_an_unknown_kind_of_event(tree, tmp_path):
     path = book(
         tmp_path / "ds.xlsx", [row()], [event_row(action="Đi chơi", effective_date="01/01/2021")]
     )
-    assert only_error(checked(path)).startswith("Sự kiện!2, Loại sự kiện: Không rõ “Đi chơi”")
+    assert only_error(checked(path)).startswith(
+        "trang Sự kiện, dòng 2, cột Loại sự kiện: Không rõ “Đi chơi”"
+    )
 
 
 # --- who may import where ----------------------------------------------------------------------
@@ -767,7 +783,9 @@ def test_an_unknown_kind_of_event(tree, tmp_path):
 def test_office_may_not_import_into_another_organization(cast, tmp_path):
     path = book(tmp_path / "ds.xlsx", [row(unit_code="thoi-thanh")])
     message = only_error(checked(path, user=cast.users.office))
-    assert message.startswith("Đảng viên!2, Mã chi bộ: Bạn không có quyền nhập đảng viên")
+    assert message.startswith(
+        "trang Đảng viên, dòng 2, cột Mã chi bộ: Bạn không có quyền nhập đảng viên"
+    )
 
 
 def test_office_may_not_change_an_outsiders_record(cast, tmp_path):
@@ -911,7 +929,7 @@ def test_import_command_with_errors_exits_1_and_writes_nothing(tree, tmp_path):
     with nothing_written(), pytest.raises(CommandError) as raised:
         call_command("import_roster", str(path), stdout=io.StringIO(), stderr=err)
     assert raised.value.returncode == 1
-    assert "Đảng viên!3, Số CCCD: Số CCCD gồm đúng 12 chữ số." in err.getvalue()
+    assert "trang Đảng viên, dòng 3, cột Số CCCD: Số CCCD gồm đúng 12 chữ số." in err.getvalue()
 
 
 def test_import_command_dry_run_then_real(tree, tmp_path):
@@ -928,7 +946,7 @@ def test_import_command_lists_duplicates_and_waits_for_a_decision(look_alike, tm
     out, err = io.StringIO(), io.StringIO()
     with nothing_written(), pytest.raises(CommandError):
         call_command("import_roster", str(path), stdout=out, stderr=err)
-    assert "Đảng viên!2: nghi trùng" in out.getvalue()
+    assert "trang Đảng viên, dòng 2: nghi trùng" in out.getvalue()
     assert "nghi trùng chưa chọn" in err.getvalue()
     run("import_roster", str(path), "--duplicates", "create")
     assert Member.objects.count() == 2
@@ -1087,11 +1105,14 @@ def test_errors_are_written_in_the_uploaders_language_wherever_the_check_runs(tr
     with translation.override("vi"):
         roster.check(ri)
     found = messages(ri)
-    assert found[0] == "Đảng viên!2, Giới tính: This cell is required."  # headers stay the file's
-    assert found[1] == "Đảng viên!3, Mã chi bộ: “Đảng bộ phường Thốt Nốt” is not a party cell."
+    # the headers stay the file's
+    assert found[0] == "sheet Đảng viên, row 2, column Giới tính: This cell is required."
+    assert found[1] == (
+        "sheet Đảng viên, row 3, column Mã chi bộ: “Đảng bộ phường Thốt Nốt” is not a party cell."
+    )
     assert found[2] == (  # the services' own rule, in English too
-        "Đảng viên!4, Ngày sinh: A person joining the Party must be aged 18 to 60; "
-        "on 01/03/2015 this person is 15."
+        "sheet Đảng viên, row 4, column Ngày sinh: A person joining the Party must be aged 18 "
+        "to 60; on 01/03/2015 this person is 15."
     )
     assert len(found) == 3
 
@@ -1099,4 +1120,4 @@ def test_errors_are_written_in_the_uploaders_language_wherever_the_check_runs(tr
         ri = roster.create_import(path.read_bytes(), file_name="ds.xlsx")
     with translation.override("en"):
         roster.check(ri)
-    assert messages(ri)[0] == "Đảng viên!2, Giới tính: Cần nhập ô này."
+    assert messages(ri)[0] == "trang Đảng viên, dòng 2, cột Giới tính: Cần nhập ô này."

@@ -136,7 +136,7 @@ def test_errors_are_listed_with_sheet_row_and_column(office, tmp_path, upload, s
     ri = latest()
     assert ri.status == Status.INVALID
     html = office.get(ri.get_absolute_url()).content.decode()
-    assert "Đảng viên!3" in html and "Số CCCD gồm đúng 12 chữ số." in html
+    assert "trang Đảng viên, dòng 3" in html and "Số CCCD gồm đúng 12 chữ số." in html
     assert "Xác nhận" not in html
     with nothing_written():
         send(office, action("roster_import_confirm", ri))

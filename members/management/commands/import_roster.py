@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from members import roster
 from members.models import RosterImportRow
+from members.roster.columns import located
 
 
 class Command(BaseCommand):
@@ -54,8 +55,9 @@ class Command(BaseCommand):
         rows = ri.rows.filter(sheet=RosterImportRow.Sheet.MEMBERS).exclude(duplicate_of="")
         actions = [RosterImportRow.Action.CREATE, RosterImportRow.Action.SKIP]
         for row in rows.filter(action__in=actions).order_by("number"):
-            where = f"{roster.MEMBERS_SHEET}!{row.number}"
-            self.stdout.write(f"{where}: nghi trùng: {row.duplicate_of}")
+            self.stdout.write(
+                located(roster.MEMBERS_SHEET, row.number, "", f"nghi trùng: {row.duplicate_of}")
+            )
         for row in ri.rows.exclude(notes=[]).order_by("sheet", "number"):
             for note in row.notes:
-                self.stdout.write(f"{roster.MEMBERS_SHEET}!{row.number}: {note}")
+                self.stdout.write(located(roster.MEMBERS_SHEET, row.number, "", note))
