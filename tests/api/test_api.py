@@ -62,7 +62,7 @@ def test_a_wards_token_reads_its_own_members_and_never_another_wards(tree, wards
 
 
 def test_the_roster_needs_a_token_that_allows_it(tree, wards):
-    token, key = ApiToken.issue(name="số liệu", unit=tree.gc, created_by=wards.admin)
+    _token, key = ApiToken.issue(name="số liệu", unit=tree.gc, created_by=wards.admin)
     assert call(f"/units/{tree.gc.code}/members", key).status_code == 403
     assert call(f"/units/{tree.gc.code}/report", key, **PERIOD).status_code == 200
 
@@ -101,7 +101,7 @@ def test_each_call_leaves_a_log_row(tree, wards):
 def test_the_figures_equal_the_report_pages(client, tree, wards, directive28):
     client.force_login(wards.admin)
     page = client.get(reverse("reports:unit_report", args=[tree.root.code]), PERIOD)
-    token, key = ApiToken.issue(name="quận", unit=tree.root, created_by=wards.admin)
+    _token, key = ApiToken.issue(name="quận", unit=tree.root, created_by=wards.admin)
     body = call(f"/units/{tree.root.code}/report", key, **PERIOD).json()
 
     on_page = {name: cell.value for name, _label, cell in page.context["key_figures"]}
