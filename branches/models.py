@@ -467,6 +467,16 @@ class Role(models.Model):
     def __str__(self) -> str:
         return f"{self.user} · {self.get_kind_display()} · {self.unit}"
 
+    def save(self, *args, **kwargs) -> None:
+        # A role given on a unit already dissolved ends with it too (renewed by clearing
+        # ``ends_on`` afterwards, deliberately, in the admin).
+        # (Read afresh: the caller's unit object may predate the dissolution.)
+        if self._state.adding and self.ends_on is None:
+            self.ends_on = (
+                Unit.objects.filter(pk=self.unit_id).values_list("dissolved_on", flat=True).first()
+            )
+        super().save(*args, **kwargs)
+
     @property
     def ended(self) -> bool:
         return self.ends_on is not None and self.ends_on <= timezone.localdate()
