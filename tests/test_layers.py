@@ -15,7 +15,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ["thotnot_members", "pages", "devdata", "reports", "members", "branches", "common"]
+PACKAGES = [
+    "thotnot_members",
+    "pages",
+    "devdata",
+    "api",
+    "accounts",
+    "reports",
+    "members",
+    "branches",
+    "common",
+]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 

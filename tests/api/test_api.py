@@ -126,3 +126,20 @@ def test_the_openapi_schema_is_served(db):
     paths = response.json()["paths"]
     assert "/api/v1/units/{code}/members" in paths
     assert "/api/v1/units/{code}/report" in paths
+
+
+def test_the_rosters_query_count_does_not_grow_with_the_members(tree, wards):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert call(f"/units/{tree.gc.code}/members", wards.key).status_code == 200
+        return len(captured)
+
+    few = queries()
+    for n in range(5):
+        admit(tree.cell_b, datetime.date(2024, 5, 1 + n))
+    assert queries() == few
+    # The token, the unit, the members, the log row.
+    assert few == 4
