@@ -257,3 +257,17 @@ def test_a_renewed_role_edits_again(tree, django_user_model):
     role.ends_on = None
     role.save()
     assert Unit.objects.editable_by(django_user_model.objects.get(pk=user.pk)).exists()
+
+
+def test_a_cell_secretary_may_enrol_from_the_password_page_and_is_then_asked(
+    otp_on, client, tree, django_user_model
+):
+    user = django_user_model.objects.create_user(username="bithu2", password=PASSWORD)
+    Role.objects.create(user=user, unit=tree.cell_a, kind=Role.Kind.CELL_SECRETARY)
+    sign_in(client, "bithu2")
+    page = client.get(reverse("password_change"))
+    assert reverse("otp_enrol") in page.content.decode()
+    TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    other = Client()
+    sign_in(other, "bithu2")
+    assert other.get(reverse("members:member_list"))["Location"].startswith(reverse("otp_verify"))
