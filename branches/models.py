@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -396,7 +397,7 @@ class RoleQuerySet(models.QuerySet):
         the user's role units (``unit_ids_of``), which the scope and the menu would read
         again."""
         roles = list(self.for_user(user).order_by("unit__name", "pk"))
-        user._role_units_cache = [(role.unit_id, role.kind) for role in roles]
+        user._role_units_cache = [(role.unit_id, role.effective_kind) for role in roles]
         return roles
 
     def unit_ids_of(self, user, kinds=None) -> list[int]:
@@ -407,7 +408,12 @@ class RoleQuerySet(models.QuerySet):
         given or taken is seen from the next request on.
         """
         if not hasattr(user, "_role_units_cache"):
-            user._role_units_cache = list(self.filter(user=user).values_list("unit_id", "kind"))
+            user._role_units_cache = [
+                (unit, kind if ends_on is None or ends_on > timezone.localdate() else None)
+                for unit, kind, ends_on in self.filter(user=user).values_list(
+                    "unit_id", "kind", "ends_on"
+                )
+            ]
         return sorted(
             {unit for unit, kind in user._role_units_cache if kinds is None or kind in kinds}
         )
@@ -437,6 +443,15 @@ class Role(models.Model):
         Unit, verbose_name=_("đơn vị"), on_delete=models.PROTECT, related_name="roles"
     )
     kind = models.CharField(_("vai trò"), max_length=32, choices=Kind.choices)
+    # The day the role stops giving rights (issue 30): set by ``unit_dissolve`` to the unit's
+    # dissolution day. From then on the role only reads the unit's history (what was ever under
+    # it); it edits nothing. Renewed by clearing it (or moving it) in the admin.
+    ends_on = models.DateField(
+        _("hết hiệu lực từ ngày"),
+        null=True,
+        blank=True,
+        help_text=_("Từ ngày này vai trò chỉ còn xem lịch sử, không được sửa."),
+    )
 
     objects = RoleQuerySet.as_manager()
     history = HistoricalRecords()
@@ -452,6 +467,25 @@ class Role(models.Model):
     def __str__(self) -> str:
         return f"{self.user} · {self.get_kind_display()} · {self.unit}"
 
+    def save(self, *args, **kwargs) -> None:
+        # A role given on a unit already dissolved ends with it too (renewed by clearing
+        # ``ends_on`` afterwards, deliberately, in the admin).
+        # (Read afresh: the caller's unit object may predate the dissolution.)
+        if self._state.adding and self.ends_on is None:
+            self.ends_on = (
+                Unit.objects.filter(pk=self.unit_id).values_list("dissolved_on", flat=True).first()
+            )
+        super().save(*args, **kwargs)
+
+    @property
+    def ended(self) -> bool:
+        return self.ends_on is not None and self.ends_on <= timezone.localdate()
+
+    @property
+    def effective_kind(self) -> str | None:
+        """The kind, or None for an ended role (which reads but edits nothing)."""
+        return None if self.ended else self.kind
+
     @property
     def may_edit(self) -> bool:
-        return self.kind in self.EDITING_KINDS
+        return self.effective_kind in self.EDITING_KINDS

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from .models import Unit, UnitAncestry, UnitParent
+from .models import Role, Unit, UnitAncestry, UnitParent
 
 FOREVER = datetime.date.max  # stands for an open end (NULL) while computing intervals
 
@@ -140,6 +140,11 @@ def unit_dissolve(*, unit: Unit, on: datetime.date, successor: Unit | None = Non
     unit.full_clean()
     unit.save(update_fields=["dissolved_on", "successor"])
     UnitParent.objects.filter(unit=unit, valid_to__isnull=True).update(valid_to=on)
+    # Its roles end with it (issue 30): from ``on`` they read the unit's history, edit nothing.
+    # Saved one by one, so each change is in the role's history.
+    for role in Role.objects.filter(unit=unit).filter(Q(ends_on__isnull=True) | Q(ends_on__gt=on)):
+        role.ends_on = on
+        role.save(update_fields=["ends_on"])
     unit.spans_tree = rebuild_ancestry(_subtree_ids(unit)) == unit.pk
     return unit
 

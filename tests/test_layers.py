@@ -20,6 +20,8 @@ PACKAGES = [
     "pages",
     "devdata",
     "onboarding",
+    "api",
+    "accounts",
     "reports",
     "members",
     "branches",
