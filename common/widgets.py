@@ -41,3 +41,11 @@ def _escaped(value) -> str:
     if hasattr(value, "__html__"):
         return value.__html__()
     return html.escape(str(value))
+
+
+class PickerSelect(FastSelect):
+    """A ``FastSelect`` that ``static/js/picker.js`` narrows by typing (a long list of
+    units); without the script it is the plain <select>."""
+
+    def __init__(self, attrs=None, choices=()):
+        super().__init__({"data-picker": "", **(attrs or {})}, choices)

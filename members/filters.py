@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from branches.models import Unit
 from common.dates import years_before
 from common.vntext import phrase_sort_key
-from common.widgets import FastSelect
+from common.widgets import FastSelect, PickerSelect
 
 from . import choices, rules
 from .models import ACTIVE_STATUSES, Member, Status
@@ -107,7 +107,7 @@ class UnitChoiceIterator(ModelChoiceIterator):
 
 class UnitChoiceField(django_filters.fields.ModelChoiceField):
     iterator = UnitChoiceIterator
-    widget = FastSelect
+    widget = PickerSelect
 
     def __init__(self, *args, user=None, chosen=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -155,8 +155,11 @@ class MemberFilter(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     match = django_filters.ChoiceFilter(
-        label=_("Tìm tên ở"),
-        choices=[(MATCH_ANYWHERE, _("Bất kỳ chỗ nào trong tên")), (MATCH_START, _("Đầu tên"))],
+        label=_("Cách tìm tên"),
+        choices=[
+            (MATCH_ANYWHERE, _("Họ tên có chứa các chữ đã gõ")),
+            (MATCH_START, _("Họ tên bắt đầu bằng các chữ đã gõ (từ họ)")),
+        ],
         method="filter_match",
         empty_label=None,
         widget=FastSelect,

@@ -10,7 +10,7 @@ from django.core.paginator import Page
 from django.db.models import F
 
 from . import rules
-from .filters import MATCH_ANYWHERE, MATCH_START, MemberFilter
+from .filters import ACTIVE, MATCH_ANYWHERE, MATCH_START, MemberFilter
 from .models import Member, Status
 from .search import Bytewise, CappedPaginator
 
@@ -144,12 +144,20 @@ class MemberListPage:
     sort: str
 
 
+def list_filters(query):
+    """The member list's filters as asked, opening on the members on the roll today: a
+    request that names no status asks for ``ACTIVE`` ("Tất cả" sends an empty status)."""
+    data = query.copy()
+    data.setdefault("status", ACTIVE)
+    return data
+
+
 def member_list_page(request) -> MemberListPage:
     """The page of members in the user's scope that the request's filters, sort and page
     number ask for. A search's matches are counted and sorted in one query where they can be
     (``CappedPaginator.sorted_matches_page``), else counted, then paged."""
     members = Member.objects.visible_to(request.user)
-    filterset = MemberFilter(request.GET or None, queryset=members, request=request)
+    filterset = MemberFilter(list_filters(request.GET), queryset=members, request=request)
     if filterset.is_bound and not filterset.is_valid():
         members = members.none()  # a wrong filter shows its error, never a wider list
     elif filterset.is_bound:
