@@ -188,14 +188,15 @@ def unit_detail(request, code: str):
         .annotate(parent_visible=_visible(request.user, "parent"))
         .order_by("valid_from")
     )
-    # Children today, each with its members now (its whole subtree's, today's tree).
+    # Children today (a dissolved unit's: on its last day), each with its members then.
+    as_of = unit.last_day(today)
     subtree_members = (
         # One filter() call: the conditions must hold for one and the same ancestry row.
         Member.objects.filter(
-            Q(closure__valid_to__isnull=True) | Q(closure__valid_to__gt=today),
+            Q(closure__valid_to__isnull=True) | Q(closure__valid_to__gt=as_of),
             status__in=ACTIVE_STATUSES,
             closure__ancestor=OuterRef("unit"),
-            closure__valid_from__lte=today,
+            closure__valid_from__lte=as_of,
         )
         .order_by()
         .values("closure__ancestor")
@@ -203,7 +204,7 @@ def unit_detail(request, code: str):
         .values("n")
     )
     child_links = sorted(
-        UnitParent.objects.valid_on(today)
+        UnitParent.objects.valid_on(as_of)
         .filter(parent=unit)
         .select_related("unit")
         .annotate(
@@ -224,7 +225,7 @@ def unit_detail(request, code: str):
     form = ReportPeriodForm(
         {
             "from": request.GET.get("from") or dmy(DEFAULT_START),
-            "to": request.GET.get("to") or dmy(today),
+            "to": request.GET.get("to") or dmy(as_of),
         },
         directives=[],
         with_directive=False,
@@ -239,6 +240,7 @@ def unit_detail(request, code: str):
         {
             "unit": unit,
             "today": today,
+            "as_of": as_of,
             "successor": successor,
             "parent_links": parent_links,
             "child_links": child_links,
