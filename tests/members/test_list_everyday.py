@@ -68,3 +68,23 @@ def test_the_search_modes_say_what_they_do(client, cast):  # noqa: F811
     assert "Họ tên có chứa các chữ đã gõ" in page
     assert "Họ tên bắt đầu bằng các chữ đã gõ (từ họ)" in page
     assert "Đầu tên" not in page
+
+
+def test_units_that_share_a_name_show_their_parent_in_the_unit_filter(client, cast):  # noqa: F811
+    from branches.models import Unit
+    from branches.services import unit_create
+    from tests.conftest import FOUNDED
+
+    for code, parent in (("tm-1", cast.tree.gc), ("tm-2", cast.other)):
+        unit_create(
+            code=code,
+            name="Chi bộ khu vực Tân Mỹ",
+            kind=Unit.Kind.CELL,
+            founded_on=FOUNDED,
+            parent=parent,
+        )
+    client.force_login(cast.users.board)
+    page = client.get(LIST).content.decode()
+    assert "Chi bộ khu vực Tân Mỹ — Đảng bộ phường Thốt Nốt" in page
+    assert "Chi bộ khu vực Tân Mỹ — Đảng bộ phường Thới Thuận" in page
+    assert "Chi bộ khu vực Long Thạnh 1 —" not in page  # a unique name stays as it is
