@@ -249,3 +249,29 @@ def unit_detail(request, code: str):
             "figures": figures,
         },
     )
+
+
+# --- the reports' index ------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def report_index(request):
+    """Where the reports are: the user's units (a dissolved one up to its last day) and the
+    units directly under them, each with its report and the two official forms."""
+    today = timezone.localdate()
+    entries = []
+    for role in Role.objects.read_for(request.user):
+        unit = role.unit
+        as_of = unit.last_day(today)
+        children = sorted(
+            (
+                link.unit
+                for link in UnitParent.objects.valid_on(as_of)
+                .filter(parent=unit)
+                .select_related("unit")
+            ),
+            key=lambda child: child.sort_key,
+        )
+        entries.append({"unit": unit, "as_of": as_of, "children": children})
+    return render(request, "reports/index.html", {"entries": entries, "today": today})
