@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import re
 import datetime
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
