@@ -68,7 +68,9 @@ def create_accounts(tree: dict, by_code: dict[str, Unit]) -> list[str]:
     made = []
     for username, display, code, kind in accounts(tree):
         user = User.objects.create(username=username, first_name=display, password=password)
-        Role.objects.create(user=user, unit=by_code[code], kind=kind)
+        # The 2025 wards are created by the reorganization, not kept in ``by_code``.
+        unit = by_code[code] if code in by_code else Unit.objects.get(code=code)
+        Role.objects.create(user=user, unit=unit, kind=kind)
         made.append(username)
     User.objects.create(
         username="quantri",
