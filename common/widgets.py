@@ -8,6 +8,7 @@ from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
 
 class FastSelect(forms.Select):
@@ -48,4 +49,7 @@ class PickerSelect(FastSelect):
     units); without the script it is the plain <select>."""
 
     def __init__(self, attrs=None, choices=()):
-        super().__init__({"data-picker": "", **(attrs or {})}, choices)
+        hint = gettext_lazy("Gõ vài chữ để lọc danh sách")
+        super().__init__(
+            {"data-picker": "", "data-picker-placeholder": hint, **(attrs or {})}, choices
+        )
