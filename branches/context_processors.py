@@ -6,7 +6,10 @@ from .access import may_edit_anything
 
 def roles(request):
     """``may_edit_anything``: whether to show data-entry links (queried only when used)."""
-    return {"may_edit_anything": SimpleLazyObject(lambda: may_edit_anything(request.user))}
+    # Kept on the request too: the menu reads the same answer (one query per request at most).
+    lazy = SimpleLazyObject(lambda: may_edit_anything(request.user))
+    request.may_edit_anything = lazy
+    return {"may_edit_anything": lazy}
 
 
 def office(request):

@@ -241,6 +241,13 @@ class Unit(models.Model):
     def exists_on(self, day: datetime.date) -> bool:
         return self.founded_on <= day and (self.dissolved_on is None or day < self.dissolved_on)
 
+    def last_day(self, today: datetime.date) -> datetime.date:
+        """The day a page about the unit reads up to by default: today, or for a dissolved
+        unit its last day (the period ending on its dissolution, when it still had members)."""
+        if self.dissolved_on is not None and self.dissolved_on <= today:
+            return self.dissolved_on - datetime.timedelta(days=1)
+        return today
+
 
 class DatedQuerySet(models.QuerySet):
     def valid_on(self, day: datetime.date):

@@ -8,6 +8,7 @@ from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
 
 class FastSelect(forms.Select):
@@ -41,3 +42,14 @@ def _escaped(value) -> str:
     if hasattr(value, "__html__"):
         return value.__html__()
     return html.escape(str(value))
+
+
+class PickerSelect(FastSelect):
+    """A ``FastSelect`` that ``static/js/picker.js`` narrows by typing (a long list of
+    units); without the script it is the plain <select>."""
+
+    def __init__(self, attrs=None, choices=()):
+        hint = gettext_lazy("Gõ vài chữ để lọc danh sách")
+        super().__init__(
+            {"data-picker": "", "data-picker-placeholder": hint, **(attrs or {})}, choices
+        )

@@ -26,20 +26,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.db.models import Count
 
-from branches.models import Role, Unit
+from branches.models import Unit
 from branches.services import unit_create, unit_dissolve, unit_move
 from common.dates import add_months
 from common.vntext import fold
 from members import choices, services
 from members.models import Directive, Event, Member, Membership, Status
 
+from .accounts import PASSWORD, create_accounts  # noqa: F401 (PASSWORD: load_demo says it)
+
 TREE_FILE = Path(settings.BASE_DIR) / "fixtures" / "demo_tree.json"
-PASSWORD = "thotnot-demo"
 SEED = 20230605
 D = datetime.date
 K = Event.Kind
@@ -560,35 +559,8 @@ class DemoBuilder:
             self.admit(cell, self.day_between(D(2025, 8, 1), D(2026, 9, 30)))
 
     def users(self) -> None:
-        User = get_user_model()
-        password = make_password(PASSWORD)
-        district_code = self.tree["district"]["code"]
-        accounts = [
-            ("bantochuc", "Ban Tổ chức Quận ủy", district_code, Role.Kind.BOARD),
-            (
-                "phuongthotnot",
-                "Văn phòng Đảng ủy phường Thốt Nốt",
-                self.tree["wards"][0]["code"],
-                Role.Kind.GRASSROOTS_OFFICE,
-            ),
-            (
-                "bithu.longthanh2",
-                "Bí thư Chi bộ Long Thạnh 2",
-                self.tree["article_cell"]["code"],
-                Role.Kind.CELL_SECRETARY,
-            ),
-            ("lanhdao", "Lãnh đạo Quận ủy", district_code, Role.Kind.LEADER),
-        ]
-        for username, display, code, kind in accounts:
-            user = User.objects.create(username=username, first_name=display, password=password)
-            Role.objects.create(user=user, unit=self.by_code[code], kind=kind)
-        User.objects.create(
-            username="quantri",
-            first_name="Quản trị hệ thống",
-            password=password,
-            is_staff=True,
-            is_superuser=True,
-        )
+        made = create_accounts(self.tree, self.by_code)
+        self.say(f"  {len(made)} accounts")
 
     def build(self) -> None:
         t = self.tree

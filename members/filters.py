@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import django_filters
 from django import forms
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import OuterRef, Subquery
 from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from branches.models import Unit
+from branches.models import Unit, UnitParent
 from common.dates import years_before
 from common.vntext import phrase_sort_key
-from common.widgets import FastSelect
+from common.widgets import FastSelect, PickerSelect
 
 from . import choices, rules
 from .models import ACTIVE_STATUSES, Member, Status
@@ -90,10 +91,22 @@ class UnitChoiceIterator(ModelChoiceIterator):
         user = self.field.user
         kinds = listed_kinds(Unit.objects.kinds_visible_to(user, cap=MAX_UNIT_OPTIONS))
         rows = Unit.objects.visible_to(user, unit_kinds=kinds).order_by()
-        units = list(rows.values_list(*UNIT_OPTION_FIELDS, named=True))
+        # Units that share a name are told apart by their parent (today's, else the last).
+        parent = Subquery(
+            UnitParent.objects.filter(unit=OuterRef("pk"))
+            .order_by("-valid_from")
+            .values("parent__name")[:1]
+        )
+        fields = (*UNIT_OPTION_FIELDS, "parent_name")
+        units = list(rows.annotate(parent_name=parent).values_list(*fields, named=True))
         chosen = self.field.chosen_pk
         if chosen is not None and all(u.pk != chosen for u in units):
-            units += self.queryset.filter(pk=chosen).values_list(*UNIT_OPTION_FIELDS, named=True)
+            units += (
+                self.queryset.filter(pk=chosen)
+                .annotate(parent_name=parent)
+                .values_list(*fields, named=True)
+            )
+        shared = Counter(u.name for u in units)
         by_kind = defaultdict(list)
         for unit in units:
             by_kind[unit.kind].append(unit)
@@ -102,12 +115,18 @@ class UnitChoiceIterator(ModelChoiceIterator):
             # ``Unit.sort_key``'s order, on the plain rows.
             group = sorted(by_kind[kind], key=lambda u: phrase_sort_key(u.name))
             if group:
-                yield (Unit.Kind(kind).label, [(u.pk, label(u)) for u in group])
+                yield (
+                    Unit.Kind(kind).label,
+                    [
+                        (u.pk, f"{label(u)} — {u.parent_name}" if shared[u.name] > 1 else label(u))
+                        for u in group
+                    ],
+                )
 
 
 class UnitChoiceField(django_filters.fields.ModelChoiceField):
     iterator = UnitChoiceIterator
-    widget = FastSelect
+    widget = PickerSelect
 
     def __init__(self, *args, user=None, chosen=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -155,8 +174,11 @@ class MemberFilter(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     match = django_filters.ChoiceFilter(
-        label=_("Tìm tên ở"),
-        choices=[(MATCH_ANYWHERE, _("Bất kỳ chỗ nào trong tên")), (MATCH_START, _("Đầu tên"))],
+        label=_("Cách tìm tên"),
+        choices=[
+            (MATCH_ANYWHERE, _("Họ tên có chứa các chữ đã gõ")),
+            (MATCH_START, _("Họ tên bắt đầu bằng các chữ đã gõ (từ họ)")),
+        ],
         method="filter_match",
         empty_label=None,
         widget=FastSelect,

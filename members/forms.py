@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Unit
+from branches.widgets import CellPicker
 
 from .models import Directive, Event, Member
 from .rules import RECORD_FIELDS
@@ -77,6 +78,8 @@ class CellChoiceField(forms.ModelChoiceField):
     default_error_messages = {
         "invalid_choice": _("Hãy chọn một chi bộ trong danh sách."),
     }
+
+    widget = CellPicker  # grouped by the unit above, in Vietnamese order, narrowed by typing
 
     def __init__(self, **kwargs):
         kwargs.setdefault("empty_label", _("— Chọn chi bộ —"))

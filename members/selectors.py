@@ -9,8 +9,10 @@ from collections.abc import Callable
 from django.core.paginator import Page
 from django.db.models import F
 
+from branches.models import Unit
+
 from . import rules
-from .filters import MATCH_ANYWHERE, MATCH_START, MemberFilter
+from .filters import ACTIVE, MATCH_ANYWHERE, MATCH_START, MemberFilter
 from .models import Member, Status
 from .search import Bytewise, CappedPaginator
 
@@ -144,12 +146,20 @@ class MemberListPage:
     sort: str
 
 
+def list_filters(query):
+    """The member list's filters as asked, opening on the members on the roll today: a
+    request that names no status asks for ``ACTIVE`` ("Tất cả" sends an empty status)."""
+    data = query.copy()
+    data.setdefault("status", ACTIVE)
+    return data
+
+
 def member_list_page(request) -> MemberListPage:
     """The page of members in the user's scope that the request's filters, sort and page
     number ask for. A search's matches are counted and sorted in one query where they can be
     (``CappedPaginator.sorted_matches_page``), else counted, then paged."""
     members = Member.objects.visible_to(request.user)
-    filterset = MemberFilter(request.GET or None, queryset=members, request=request)
+    filterset = MemberFilter(list_filters(request.GET), queryset=members, request=request)
     if filterset.is_bound and not filterset.is_valid():
         members = members.none()  # a wrong filter shows its error, never a wider list
     elif filterset.is_bound:
@@ -178,3 +188,43 @@ def member_list_page(request) -> MemberListPage:
         paginator.rows = _rows_in(order_by)
         page = paginator.get_page(request.GET.get("page"))
     return MemberListPage(filter=filterset, page=page, sort=sort)
+
+
+# A list taken away (printed, to Excel) holds every filtered row, up to the list's count cap.
+TAKEAWAY_MAX = COUNT_CAP
+
+
+@dataclasses.dataclass(frozen=True)
+class TakeawayList:
+    """Every member the list's filters select, in name order, with what was asked."""
+
+    filter: MemberFilter
+    members: list[Member]
+    more: bool  # over TAKEAWAY_MAX: the list stops there
+    asked: list[tuple[str, str]]  # (filter's label, the value chosen), for the heading
+
+
+def member_list_takeaway(request) -> TakeawayList:
+    """The member list as its filters ask, every row (``TAKEAWAY_MAX`` at most), in the
+    user's scope, each with its record's cell: two queries and the filter's own."""
+    members = Member.objects.visible_to(request.user)
+    filterset = MemberFilter(list_filters(request.GET), queryset=members, request=request)
+    if not filterset.is_valid():
+        return TakeawayList(filter=filterset, members=[], more=False, asked=[])
+    rows = list(filterset.qs.select_related("record_unit").vietnamese_order()[: TAKEAWAY_MAX + 1])
+    asked = []
+    form = filterset.form
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name)
+        if name == "match" or value in (None, ""):
+            continue
+        if isinstance(value, Unit):
+            shown = value.name
+        elif name != "q" and getattr(field, "choices", None):
+            shown = str(dict(field.choices).get(value, value))
+        else:
+            shown = str(value)
+        asked.append((str(field.label), shown))
+    return TakeawayList(
+        filter=filterset, members=rows[:TAKEAWAY_MAX], more=len(rows) > TAKEAWAY_MAX, asked=asked
+    )

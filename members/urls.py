@@ -7,6 +7,8 @@ app_name = "members"
 urlpatterns = [
     path("", views.member_list, name="member_list"),
     path("<int:pk>/", views.member_detail, name="member_detail"),
+    path("print/", views.member_list_print, name="member_list_print"),
+    path("list.xlsx", views.member_list_xlsx, name="member_list_xlsx"),
     # data entry
     path("new/", views.member_admit, name="member_admit"),
     path("transfer-in/", views.member_transfer_in, name="member_transfer_in"),

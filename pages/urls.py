@@ -15,4 +15,5 @@ unit_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("units/", include((unit_patterns, "branches"))),
+    path("reports/", views.report_index, name="report_index"),
 ]

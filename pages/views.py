@@ -188,14 +188,15 @@ def unit_detail(request, code: str):
         .annotate(parent_visible=_visible(request.user, "parent"))
         .order_by("valid_from")
     )
-    # Children today, each with its members now (its whole subtree's, today's tree).
+    # Children today (a dissolved unit's: on its last day), each with its members then.
+    as_of = unit.last_day(today)
     subtree_members = (
         # One filter() call: the conditions must hold for one and the same ancestry row.
         Member.objects.filter(
-            Q(closure__valid_to__isnull=True) | Q(closure__valid_to__gt=today),
+            Q(closure__valid_to__isnull=True) | Q(closure__valid_to__gt=as_of),
             status__in=ACTIVE_STATUSES,
             closure__ancestor=OuterRef("unit"),
-            closure__valid_from__lte=today,
+            closure__valid_from__lte=as_of,
         )
         .order_by()
         .values("closure__ancestor")
@@ -203,7 +204,7 @@ def unit_detail(request, code: str):
         .values("n")
     )
     child_links = sorted(
-        UnitParent.objects.valid_on(today)
+        UnitParent.objects.valid_on(as_of)
         .filter(parent=unit)
         .select_related("unit")
         .annotate(
@@ -224,7 +225,7 @@ def unit_detail(request, code: str):
     form = ReportPeriodForm(
         {
             "from": request.GET.get("from") or dmy(DEFAULT_START),
-            "to": request.GET.get("to") or dmy(today),
+            "to": request.GET.get("to") or dmy(as_of),
         },
         directives=[],
         with_directive=False,
@@ -239,6 +240,7 @@ def unit_detail(request, code: str):
         {
             "unit": unit,
             "today": today,
+            "as_of": as_of,
             "successor": successor,
             "parent_links": parent_links,
             "child_links": child_links,
@@ -247,3 +249,29 @@ def unit_detail(request, code: str):
             "figures": figures,
         },
     )
+
+
+# --- the reports' index ------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def report_index(request):
+    """Where the reports are: the user's units (a dissolved one up to its last day) and the
+    units directly under them, each with its report and the two official forms."""
+    today = timezone.localdate()
+    entries = []
+    for role in Role.objects.read_for(request.user):
+        unit = role.unit
+        as_of = unit.last_day(today)
+        children = sorted(
+            (
+                link.unit
+                for link in UnitParent.objects.valid_on(as_of)
+                .filter(parent=unit)
+                .select_related("unit")
+            ),
+            key=lambda child: child.sort_key,
+        )
+        entries.append({"unit": unit, "as_of": as_of, "children": children})
+    return render(request, "reports/index.html", {"entries": entries, "today": today})

@@ -59,13 +59,14 @@ def _directives() -> list[Directive]:
     return list(Directive.objects.order_by("-issued_on", "code"))
 
 
-def _read_period(request: HttpRequest, *, with_directive: bool = True):
-    """The form bound to the query string, and its period (None when the input is bad)."""
+def _read_period(request: HttpRequest, unit: Unit, *, with_directive: bool = True):
+    """The form bound to the query string, and its period (None when the input is bad); by
+    default up to today, or to a dissolved unit's last day."""
     directives = _directives() if with_directive else []
     form = ReportPeriodForm(request.GET, directives=directives, with_directive=with_directive)
     if not form.is_valid():
         return form, None
-    period = form.period(timezone.localdate())
+    period = form.period(unit.last_day(timezone.localdate()))
     return form.showing(period), period
 
 
@@ -116,7 +117,7 @@ def _bad_input(request, template: str, context: dict) -> HttpResponse:
 @report_reads()
 def unit_report(request: HttpRequest, code: str) -> HttpResponse:
     unit = get_unit(request.user, code)
-    form, period = _read_period(request)
+    form, period = _read_period(request, unit)
     context = {"unit": unit, "form": form, "period": period}
     if period is None:
         return _bad_input(request, "reports/unit_report.html", context)
@@ -141,7 +142,7 @@ def unit_report(request: HttpRequest, code: str) -> HttpResponse:
 @report_reads()
 def unit_report_pdf(request: HttpRequest, code: str) -> HttpResponse:
     unit = get_unit(request.user, code)
-    form, period = _read_period(request)
+    form, period = _read_period(request, unit)
     if period is None:
         return _bad_input(request, "reports/unit_report.html", {"unit": unit, "form": form})
     report = build_unit_report(unit, period.start, period.end, period.directive)
@@ -155,7 +156,7 @@ def unit_report_pdf(request: HttpRequest, code: str) -> HttpResponse:
 @report_reads()
 def unit_report_xlsx(request: HttpRequest, code: str) -> HttpResponse:
     unit = get_unit(request.user, code)
-    form, period = _read_period(request)
+    form, period = _read_period(request, unit)
     if period is None:
         return _bad_input(request, "reports/unit_report.html", {"unit": unit, "form": form})
     report = build_unit_report(unit, period.start, period.end, period.directive)
@@ -171,7 +172,7 @@ FORMS = {1: official_forms.form1, 2: official_forms.form2}
 @report_reads()
 def _official_form(request: HttpRequest, code: str, number: int, output: str) -> HttpResponse:
     unit = get_unit(request.user, code)
-    form, period = _read_period(request, with_directive=False)
+    form, period = _read_period(request, unit, with_directive=False)
     context = {"unit": unit, "form": form, "period": period, "number": number}
     if period is None:
         return _bad_input(request, "reports/official_form.html", context)
@@ -245,7 +246,7 @@ def records(request: HttpRequest, code: str) -> HttpResponse:
     context = {"unit": unit, "form": form}
     if not form.is_valid():
         return _bad_input(request, "reports/records.html", context)
-    period = form.period(timezone.localdate())
+    period = form.period(unit.last_day(timezone.localdate()))
     figure = form.cleaned_data["figure"]
     scope = Unit.objects.visible_to(request.user)
     visible = Exists(scope.filter(pk=OuterRef("member__record_unit")))

@@ -102,6 +102,7 @@ TEMPLATES = [
                 "branches.context_processors.roles",
                 "branches.context_processors.office",
                 "accounts.context_processors.second_factor",
+                "pages.menu.menu",
             ],
         },
     },

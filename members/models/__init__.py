@@ -17,7 +17,7 @@ What is stored, and what is derived from what:
   outside the system (their admission is not among our events).
 """
 
-from .audit import RecordView
+from .audit import ListExport, RecordView
 from .event import (
     ADMISSION_KINDS,
     CLOSING_KINDS,
@@ -64,6 +64,7 @@ __all__ = [
     "EventQuerySet",
     "ExportStatus",
     "ImportStatus",
+    "ListExport",
     "Member",
     "MemberName",
     "MemberQuerySet",

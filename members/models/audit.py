@@ -29,3 +29,34 @@ class RecordView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.member_id} · {self.viewed_at:%d/%m/%Y %H:%M}"
+
+
+class ListExport(models.Model):
+    """Who took which list away (printed it or downloaded it to Excel), when, with which
+    filters and how many rows: a list of members leaves the system as a record's opening
+    does (``RecordView``)."""
+
+    class Kind(models.TextChoices):
+        PRINT = "print", _("In")
+        XLSX = "xlsx", _("Excel")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("người lấy"), on_delete=models.PROTECT
+    )
+    kind = models.CharField(_("hình thức"), max_length=8, choices=Kind.choices)
+    query = models.CharField(_("điều kiện lọc"), max_length=2000, blank=True)
+    rows = models.PositiveIntegerField(_("số dòng"))
+    exported_at = models.DateTimeField(_("lúc"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("lượt lấy danh sách")
+        verbose_name_plural = _("lượt lấy danh sách")
+        ordering = ["-exported_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["print", "xlsx"]), name="listexport_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.kind} · {self.rows} · {self.exported_at:%d/%m/%Y %H:%M}"

@@ -19,6 +19,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from common.xlsx import text_cell
+
 from ..models import Event, Member
 from .columns import (
     COLUMNS,
@@ -274,11 +276,13 @@ def _cells(ws, sheet: str, values: dict) -> list:
     row = []
     for column in COLUMNS[sheet]:
         value = values.get(column.key)
-        cell = WriteOnlyCell(ws, value=value if value not in (None, "") else None)
+        if isinstance(value, str) and value:
+            cell = text_cell(ws, value)  # never a formula, whatever it starts with
+            cell.number_format = "@"  # text stays text: IDs keep their zeros
+        else:
+            cell = WriteOnlyCell(ws, value=value if value not in (None, "") else None)
         if isinstance(value, datetime.date):
             cell.number_format = DATE_FORMAT
-        elif isinstance(value, str):
-            cell.number_format = "@"  # text stays text: IDs keep their zeros, "=" is no formula
         row.append(cell)
     return row
 

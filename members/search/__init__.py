@@ -52,7 +52,9 @@ def search(members: QuerySet, text: str, *, from_start: bool = False) -> QuerySe
         members = members.alias(name_at=StrIndex("name_folded", Value(key)))
         name = Q(name_at__gt=0, name_folded__in=names)
     if any(c.isdigit() for c in text):
-        name |= Q(citizen_id=text) | Q(party_card_no=text)
+        # A number as typed or copied from a card, often in groups ("001 203 004 567").
+        compact = "".join(text.split())
+        name |= Q(citizen_id=compact) | Q(party_card_no__in={text, compact})
     return members.filter(name)
 
 

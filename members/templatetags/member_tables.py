@@ -29,21 +29,27 @@ def _day(value: datetime.date | None) -> str:
 
 
 @register.simple_tag
-def member_rows(members: Iterable[Member]) -> SafeString:
+def member_rows(members: Iterable[Member], columns=None) -> SafeString:
     """One <tr> per member: name (a link to the record), gender, date of birth, record cell,
-    status badge, admission and recognition dates. The members need ``record_unit`` loaded."""
+    status badge, admission and recognition dates. The members need ``record_unit`` loaded.
+    ``columns`` (the list's, each with a ``label``): each cell carries its column's label in
+    ``data-label``, which the phone layout shows beside the value when the table reflows."""
     genders = {value: escape(str(label)) for value, label in Gender.choices}
     statuses = {value: escape(str(label)) for value, label in Status.choices}
+    if columns:
+        td = [f'<td data-label="{escape(str(c["label"]))}">' for c in columns]
+    else:
+        td = ["<td>"] * 7
     parts = []
     for m in members:
         url = escape(reverse("members:member_detail", args=[m.pk]))
         parts.append(
-            f'<tr><td><a href="{url}">{escape(m.full_name)}</a></td>'
-            f"<td>{genders.get(m.gender, escape(m.gender))}</td>"
-            f"<td>{_day(m.date_of_birth)}</td>"
-            f"<td>{escape(m.record_unit.name)}</td>"
-            f'<td><span class="badge {escape(m.status)}">'
+            f'<tr>{td[0]}<a href="{url}">{escape(m.full_name)}</a></td>'
+            f"{td[1]}{genders.get(m.gender, escape(m.gender))}</td>"
+            f"{td[2]}{_day(m.date_of_birth)}</td>"
+            f"{td[3]}{escape(m.record_unit.name)}</td>"
+            f'{td[4]}<span class="badge {escape(m.status)}">'
             f"{statuses.get(m.status, escape(m.status))}</span></td>"
-            f"<td>{_day(m.admitted_on)}</td><td>{_day(m.recognized_on)}</td></tr>"
+            f"{td[5]}{_day(m.admitted_on)}</td>{td[6]}{_day(m.recognized_on)}</td></tr>"
         )
     return mark_safe("".join(parts))  # every value above is escaped

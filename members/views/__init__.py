@@ -28,6 +28,7 @@ from .imports import (
     roster_import_recheck,
     roster_template,
 )
+from .takeaway import member_list_print, member_list_xlsx
 
 __all__ = [
     "member_admit",
@@ -36,6 +37,8 @@ __all__ = [
     "member_edit",
     "member_exempt",
     "member_list",
+    "member_list_print",
+    "member_list_xlsx",
     "member_readmit",
     "member_recognize",
     "member_remove",

@@ -227,6 +227,8 @@ def member_detail(request, pk: int):
             _probation_ends(member, events) if member.status == Status.PROBATIONARY else None
         ),
         "today": timezone.localdate(),
+        # Printed without the audit trail unless asked (``?audit=1``).
+        "print_audit": request.GET.get("audit") == "1",
     }
     if may_edit:
         context["audit"] = _audit(member, events)

@@ -18,6 +18,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from common.xlsx import FORMULA_STARTS
+
 from ..official_forms import OfficialForm
 from ..records import EVENT_COLUMNS, RECORD_SHEETS, RecordRow, event_records, record_events
 from ..tables import Column, Table, display
@@ -26,8 +28,6 @@ from ..unit_report import UnitReport
 INT_FORMAT = "#,##0"
 DECIMAL_FORMAT = "0.0"
 DATE_FORMAT = "DD/MM/YYYY"
-# Characters that make a spreadsheet read text as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@")
 
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=13)
