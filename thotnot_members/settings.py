@@ -107,6 +107,15 @@ TASK_BACKENDS = {
 }
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[os.environ.get("DJANGO_TASKS", "database")]}}
 
+# The worker (manage.py run_worker, members/worker.py) writes its heartbeat every
+# WORKER_HEARTBEAT_SECONDS; with none newer than WORKER_HEARTBEAT_STALE_SECONDS (and no import or
+# export being worked on) /health/ and the waiting pages say it is down. A task refused for a
+# busy database is tried again for up to WORKER_BUSY_RETRY_SECONDS.
+WORKER_HEARTBEAT_SECONDS = float(os.environ.get("WORKER_HEARTBEAT_SECONDS", "10"))
+WORKER_HEARTBEAT_STALE_SECONDS = float(os.environ.get("WORKER_HEARTBEAT_STALE_SECONDS", "60"))
+WORKER_BUSY_RETRY_SECONDS = float(os.environ.get("WORKER_BUSY_RETRY_SECONDS", "300"))
+WORKER_IS_UP = "members.worker.is_up"  # read by /health/ (thotnot_members/health.py)
+
 # A roster export (/members/export/<code>.xlsx) of at most this many records is written within
 # the request (20,000 take ~20 s, well within a request's time limit: gunicorn's --timeout, 300
 # s under `make serve`, and the reverse proxy's); a larger one is prepared by the worker and

@@ -49,6 +49,7 @@ from .roster import (
     RosterImport,
     RosterImportRow,
 )
+from .worker import WorkerHeartbeat
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -77,4 +78,5 @@ __all__ = [
     "RosterImport",
     "RosterImportRow",
     "Status",
+    "WorkerHeartbeat",
 ]
