@@ -58,6 +58,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A request ID for every request (the X-Request-ID header, the logs, the error page) and
+    # the access log's line (thotnot_members/middleware.py).
+    "thotnot_members.middleware.RequestIdMiddleware",
     # Serves the collected static files (compressed, cached forever by hashed name) under
     # gunicorn; runserver keeps serving them itself in development.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -264,20 +267,59 @@ if not DEBUG:
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     }
 
-    # Warnings and errors (server errors, refused hosts, lockouts) to stderr, for the process
-    # manager's journal; nothing is mailed.
-    LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "WARNING").upper()
-    LOGGING = {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {
-            "plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"},
+# Logs (issue 29): one format for every line, the time with its offset and the request's ID
+# (thotnot_members/middleware.py), to stderr for the process manager's journal; nothing is
+# mailed. Warnings and errors (server errors, refused hosts, lockouts) at DJANGO_LOG_LEVEL;
+# the access log (one line per request, DJANGO_ACCESS_LOG) and the worker at INFO.
+LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "WARNING").upper()
+ACCESS_LOG = env_bool("DJANGO_ACCESS_LOG", True)
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "thotnot_members.middleware.RequestIdFilter"}},
+    "formatters": {
+        "plain": {
+            "()": "thotnot_members.middleware.LocalTimeFormatter",
+            "format": "{asctime} {levelname} [{request_id}] {name}: {message}",
+            "style": "{",
         },
-        "handlers": {
-            "stderr": {"class": "logging.StreamHandler", "formatter": "plain"},
+    },
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id"],
         },
-        "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
-        "loggers": {
-            "django": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False},
-        },
-    }
+    },
+    "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False},
+        "thotnot.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "members.worker": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "django_tasks": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "django_tasks_db": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+    },
+}
+
+# Error reports (optional): to the office's own Sentry-compatible service (Sentry, GlitchTip)
+# when SENTRY_DSN is set, never otherwise: there is no default host. No personal data: no
+# cookies, user or address (send_default_pii off), no request body (a form holds a member's
+# record), no tracing; each report is tagged with the request ID of the error page.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    def _tag_request_id(event, hint):
+        from thotnot_members.middleware import current_request_id
+
+        event.setdefault("tags", {})["request_id"] = current_request_id()
+        return event
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        send_default_pii=False,
+        max_request_body_size="never",
+        traces_sample_rate=0.0,
+        before_send=_tag_request_id,
+    )
