@@ -6,6 +6,7 @@ production refuses to start without DJANGO_SECRET_KEY.
 """
 
 import os
+import tomllib
 from datetime import timedelta
 from pathlib import Path
 
@@ -323,3 +324,15 @@ if SENTRY_DSN:
         traces_sample_rate=0.0,
         before_send=_tag_request_id,
     )
+
+# The app's version (pyproject.toml), written into each encrypted backup: restore refuses a
+# backup of a newer version than the code.
+with open(BASE_DIR / "pyproject.toml", "rb") as _pyproject:
+    APP_VERSION = tomllib.load(_pyproject)["project"]["version"]
+
+# Backups (manage.py backup, thotnot-backup.timer): encrypted with the key in
+# DJANGO_BACKUP_KEY_FILE (made once by `manage.py backup --make-key FILE`; keep a copy apart
+# from the backups: without it they cannot be restored), and in a backup folder only the
+# DJANGO_BACKUP_KEEP newest are kept.
+BACKUP_KEY_FILE = os.environ.get("DJANGO_BACKUP_KEY_FILE", "")
+BACKUP_KEEP = int(os.environ.get("DJANGO_BACKUP_KEEP", "14"))
