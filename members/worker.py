@@ -54,7 +54,8 @@ def retry_when_busy(work: Callable[[], T], *, what: str, before_retry=None) -> T
             logger.warning(
                 "%s: the database is busy (%s); trying again in %g s", what, error, pause
             )
-        close_old_connections()
+        if not connection.in_atomic_block:  # a connection the error left unusable
+            close_old_connections()
         time.sleep(pause)
         pause = min(pause * 2, 30.0)
         if before_retry is not None:
