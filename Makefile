@@ -11,6 +11,9 @@
 #   make test-sqlite  the suite on SQLite only (quick)
 #   make load         load test: 50 staff on gunicorn + a throw-away PostgreSQL (bench/load.sh)
 #   make system-deps  apt-get install the missing system packages
+#   make bundle       one archive for a machine without package access (BUNDLE, default
+#                     dist/thotnot-bundle.tar.gz): wheels, uv, Debian packages
+#   make install-offline BUNDLE=...  install from it, offline (deploy/README.md)
 #   make clean        caches, collected static files, a left-over test server
 #   make distclean    clean, and the virtualenv
 #
@@ -42,6 +45,11 @@ PG_PACKAGES := postgresql
 # and checks the translations; LibreOffice opens the Excel exports as a real client would.
 TEST_PACKAGES := chromium gettext libreoffice-calc-nogui
 
+# The offline bundle's Debian packages (with their dependencies, scripts/bundle.sh): the app's,
+# the PostgreSQL client for `backup` and `restore`, and Python 3.11 itself.
+BUNDLE_PACKAGES := $(APP_PACKAGES) postgresql-client-15 python3.11
+BUNDLE ?= dist/thotnot-bundle.tar.gz
+
 PG_TEST_PORT ?= 54329
 export PG_TEST_PORT
 
@@ -60,10 +68,11 @@ PYTEST_OK_IF_EMPTY = || { status=$$?; [ $$status -eq 5 ] \
 	|| exit $$status; }
 
 .PHONY: help run serve test test-sqlite load system-deps system-deps-run clean distclean \
-	sync sync-dev system-deps-app checks collectstatic pytest-sqlite pytest-postgresql
+	sync sync-dev system-deps-app checks collectstatic pytest-sqlite pytest-postgresql \
+	bundle install-offline bundle-check
 
 help:
-	@sed -n '1,18s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+	@sed -n '1,21s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
 
 # The development server serves the static files itself only with DEBUG on (off by default).
 run: export DJANGO_DEBUG := true
@@ -88,7 +97,7 @@ serve:
 
 # The checks and the suite run in development mode (DEBUG is off unless asked for).
 test test-sqlite: export DJANGO_DEBUG := true
-test: sync-dev system-deps checks collectstatic pytest-sqlite pytest-postgresql
+test: sync-dev system-deps checks collectstatic bundle-check pytest-sqlite pytest-postgresql
 	@echo "make test: all steps passed"
 
 test-sqlite: sync-dev system-deps-app collectstatic pytest-sqlite
@@ -97,6 +106,30 @@ test-sqlite: sync-dev system-deps-app collectstatic pytest-sqlite
 load:
 	bash scripts/system_deps.sh $(APP_PACKAGES) $(PG_PACKAGES)
 	bash bench/load.sh
+
+# Build on Debian 12 with package access (apt-get update first); ~35 s, ~120 MB.
+bundle:
+	@mkdir -p $(dir $(BUNDLE))
+	bash scripts/bundle.sh $(BUNDLE) $(BUNDLE_PACKAGES)
+
+# On the server, from the unpacked release (as root for the Debian packages): no network.
+install-offline:
+	@[ -n "$(BUNDLE)" ] && [ -e "$(BUNDLE)" ] || { echo "make: BUNDLE=path of the bundle" >&2; exit 1; }
+	bash scripts/install_offline.sh $(BUNDLE) $(CURDIR)
+
+# CI: a bundle of the wheels and uv (no Debian packages: CI has them), installed into a fresh
+# folder with an empty uv cache, UV_OFFLINE=1 and no index; then django and weasyprint import.
+bundle-check:
+	@echo "== offline bundle"
+	@tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
+	bash scripts/bundle.sh "$$tmp/bundle.tar.gz"; \
+	mkdir "$$tmp/app"; cp pyproject.toml uv.lock "$$tmp/app/"; \
+	env -u UV_INDEX -u UV_INDEX_URL -u UV_EXTRA_INDEX_URL UV_CACHE_DIR="$$tmp/cache" \
+		UV_BIN_DIR="$$tmp/bin" SKIP_DEBS=1 \
+		bash scripts/install_offline.sh "$$tmp/bundle.tar.gz" "$$tmp/app"; \
+	"$$tmp/app/.venv/bin/python" -c 'import django, weasyprint; \
+		print("bundle-check: django", django.__version__, "weasyprint", weasyprint.__version__)'; \
+	cd "$$tmp/app" && UV_OFFLINE=1 UV_CACHE_DIR="$$tmp/cache" "$$tmp/bin/uv" sync --frozen --no-dev
 
 system-deps:
 	bash scripts/system_deps.sh $(APP_PACKAGES) $(PG_PACKAGES) $(TEST_PACKAGES)

@@ -4,13 +4,14 @@
 #
 #   scripts/with_worker.sh PYTHON CMD [ARG...]
 #
-# The worker is django-tasks' `manage.py db_worker` (checks and commits of uploaded rosters);
+# The worker is `manage.py run_worker` (django-tasks' db_worker that waits out a busy database
+# and writes a heartbeat: members/worker.py; checks and commits of uploaded rosters);
 # it runs with the same environment, so the same database and settings as the command.
 set -euo pipefail
 
 python="$1"
 shift
-"$python" manage.py db_worker --verbosity 1 &
+"$python" manage.py run_worker --verbosity 1 &
 worker=$!
 trap 'kill "$worker" 2>/dev/null || true; wait "$worker" 2>/dev/null || true' EXIT
 trap 'exit 130' INT

@@ -7,12 +7,14 @@ the test database is never touched. Transactional tests: the backup must see com
 import datetime
 import json
 import os
+import stat
 import subprocess
 import sys
 from io import StringIO
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -22,6 +24,7 @@ from members.models import Event
 from members.services import member_remove
 from reports.figures import unit_figures
 from tests.conftest import admit, admit_official, d, make_decision
+from thotnot_members.backup import ENCRYPTED_MAGIC, backup_encrypted
 
 PERIOD = ["--from", "01/01/2020", "--to", "31/12/2023"]
 
@@ -53,8 +56,11 @@ def source_figures(unit) -> dict:
     return json.loads(json.dumps(figures.as_dict(), ensure_ascii=False))
 
 
-def manage(database_url: str, *args: str) -> subprocess.CompletedProcess:
+def manage(database_url: str, *args: str, key: Path | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_DEBUG": "true"}
+    env.pop("DJANGO_BACKUP_KEY_FILE", None)
+    if key is not None:
+        env["DJANGO_BACKUP_KEY_FILE"] = str(key)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=settings.BASE_DIR,
@@ -65,8 +71,8 @@ def manage(database_url: str, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def restored_figures(database_url: str, backup: Path) -> dict:
-    restored = manage(database_url, "restore", str(backup))
+def restored_figures(database_url: str, backup: Path, *, key: Path | None = None) -> dict:
+    restored = manage(database_url, "restore", str(backup), key=key)
     assert restored.returncode == 0, restored.stderr
     assert restored.stdout.startswith("Restored the ")
     report = manage(database_url, "directive28_report", "--unit", "thot-not", *PERIOD)
@@ -81,7 +87,7 @@ def test_sqlite_backup_restores_the_same_figures(transactional_db, tree, tmp_pat
     assert expected["admitted"] == 5 and expected["removed"] == 2
     backup = tmp_path / "backup.sqlite3"
     out = StringIO()
-    call_command("backup", str(backup), stdout=out)
+    call_command("backup", str(backup), "--plain", stdout=out)
     assert out.getvalue().startswith(f"Backed up the sqlite database to {backup}")
 
     restored = tmp_path / "restored.sqlite3"
@@ -91,7 +97,7 @@ def test_sqlite_backup_restores_the_same_figures(transactional_db, tree, tmp_pat
     # rollback journal, which restores to the same figures.
     assert journal_mode(restored) == "wal"
     again = tmp_path / "again.sqlite3"
-    backed_up = manage(f"sqlite:///{restored}", "backup", str(again))
+    backed_up = manage(f"sqlite:///{restored}", "backup", "--plain", str(again))
     assert backed_up.returncode == 0, backed_up.stderr
     assert journal_mode(again) == "delete"
     assert sorted(p.name for p in tmp_path.glob("again.sqlite3*")) == ["again.sqlite3"]
@@ -109,8 +115,11 @@ def journal_mode(path: Path) -> str:
 def test_postgresql_backup_restores_the_same_figures(transactional_db, tree, tmp_path):
     build_history(tree)
     expected = source_figures(tree.root)
+    key = tmp_path / "backup.key"
+    call_command("backup", "--make-key", str(key), stdout=StringIO())
     backup = tmp_path / "backup.dump"
-    call_command("backup", str(backup), stdout=StringIO())
+    call_command("backup", str(backup), "--key-file", str(key), stdout=StringIO())
+    assert backup.read_bytes().startswith(ENCRYPTED_MAGIC)
 
     db = connection.settings_dict
     name = f"{db['NAME']}_restored"
@@ -119,7 +128,7 @@ def test_postgresql_backup_restores_the_same_figures(transactional_db, tree, tmp
         cursor.execute(f'CREATE DATABASE "{name}"')
     url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{name}"
     try:
-        assert restored_figures(url, backup) == expected
+        assert restored_figures(url, backup, key=key) == expected
     finally:
         with connection.cursor() as cursor:
             # Not WITH (FORCE): after the restore, an autovacuum worker may be analysing the
@@ -144,6 +153,111 @@ def test_restore_refuses_a_backup_of_the_other_vendor(db, tmp_path):
 
 def test_restore_refuses_a_database_with_tables(transactional_db, tmp_path):
     backup = tmp_path / "backup"
-    call_command("backup", str(backup), stdout=StringIO())
+    call_command("backup", str(backup), "--plain", stdout=StringIO())
     with pytest.raises(CommandError, match="is not empty; use --force"):
         call_command("restore", str(backup))
+
+
+# --- Encrypted, compressed, rotated backups -------------------------------------------------
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture
+def key(tmp_path) -> Path:
+    path = tmp_path / "office.key"
+    call_command("backup", "--make-key", str(path), stdout=StringIO())
+    return path
+
+
+def test_a_new_key_is_its_owners_alone_and_never_replaced(key):
+    assert mode(key) == 0o600
+    before = key.read_bytes()
+    with pytest.raises(CommandError, match="a key is never replaced"):
+        call_command("backup", "--make-key", str(key))
+    assert key.read_bytes() == before
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite file backup")
+def test_an_encrypted_backup_restores_the_same_figures(transactional_db, tree, tmp_path, key):
+    build_history(tree)
+    expected = source_figures(tree.root)
+    plain, sealed = tmp_path / "plain.sqlite3", tmp_path / "sealed.backup"
+    call_command("backup", str(plain), "--plain", stdout=StringIO())
+    out = StringIO()
+    call_command("backup", str(sealed), "--key-file", str(key), stdout=out)
+    assert "(encrypted, " in out.getvalue()
+    data = sealed.read_bytes()
+    assert data.startswith(ENCRYPTED_MAGIC)
+    assert b"SQLite format 3" not in data
+    assert mode(sealed) == 0o600 and mode(plain) == 0o600
+    assert len(data) < plain.stat().st_size  # compressed (base64 and all)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no plain copy left
+
+    restored = tmp_path / "restored.sqlite3"
+    assert restored_figures(f"sqlite:///{restored}", sealed, key=key) == expected
+    assert mode(restored) == 0o600  # the database file: the app's user's alone
+
+
+def test_an_encrypted_backup_needs_its_own_key(transactional_db, tmp_path, key):
+    sealed = tmp_path / "sealed.backup"
+    call_command("backup", str(sealed), "--key-file", str(key), stdout=StringIO())
+    other = tmp_path / "other.key"
+    call_command("backup", "--make-key", str(other), stdout=StringIO())
+    with pytest.raises(CommandError, match="sealed with another key"):
+        call_command("restore", str(sealed), "--key-file", str(other), "--force")
+    with pytest.raises(CommandError, match="is encrypted: give its key"):
+        call_command("restore", str(sealed), "--force")
+
+
+def test_a_changed_byte_is_refused_before_anything_is_restored(transactional_db, tmp_path, key):
+    sealed = tmp_path / "sealed.backup"
+    call_command("backup", str(sealed), "--key-file", str(key), stdout=StringIO())
+    data = bytearray(sealed.read_bytes())
+    data[-40] ^= 0x01
+    sealed.write_bytes(bytes(data))
+    with pytest.raises(CommandError, match="is damaged"):
+        call_command("restore", str(sealed), "--key-file", str(key), "--force")
+
+
+def test_a_backup_of_a_newer_version_is_refused(transactional_db, tmp_path, key):
+    sealed = tmp_path / "sealed.backup"
+    newer = ".".join(str(int(p) + 1) for p in settings.APP_VERSION.split("."))
+    backup_encrypted(sealed, key_file=key, app_version=newer)
+    with pytest.raises(CommandError, match=f"from version {newer}, newer than"):
+        call_command("restore", str(sealed), "--key-file", str(key), "--force")
+
+
+def test_no_backup_without_a_key_unless_asked_for_a_plain_one(db, tmp_path, settings):
+    settings.BACKUP_KEY_FILE = ""
+    with pytest.raises(CommandError, match="no backup key"):
+        call_command("backup", str(tmp_path / "b"))
+    assert not (tmp_path / "b").exists()
+
+
+def test_a_backup_folder_keeps_the_newest_and_nothing_else_is_touched(
+    transactional_db, tmp_path, key
+):
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("the office's own file")
+    for hour in (1, 2, 3):
+        moment = datetime.datetime(2026, 12, 8, hour, 30, tzinfo=datetime.UTC)
+        with time_machine.travel(moment, tick=False):
+            call_command(
+                "backup",
+                "--dir",
+                str(folder),
+                "--keep",
+                "2",
+                "--key-file",
+                str(key),
+                stdout=StringIO(),
+            )
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "notes.txt",
+        "thotnot-20261208-023000.backup",
+        "thotnot-20261208-033000.backup",
+    ]

@@ -1,7 +1,8 @@
 """The health endpoint (/health/) for the office's monitoring and the container's health check.
 
-django-health-check runs the checks; this module adds the two it lacks (every migration
-applied, room on the disks the app writes) and answers in JSON only. No sign-in is needed, so
+django-health-check runs the checks; this module adds the three it lacks (every migration
+applied, room on the disks the app writes, the background worker's heartbeat) and answers in
+JSON only. No sign-in is needed, so
 the answer names the checks and their state and nothing else: no host name, path or figure.
 """
 
@@ -14,6 +15,7 @@ from django.conf import settings
 from django.db import DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import path
+from django.utils.module_loading import import_string
 from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable
 from health_check.views import HealthCheckView
@@ -65,11 +67,31 @@ class Disk(HealthCheck):
                 )
 
 
+@dataclasses.dataclass
+class Worker(HealthCheck):
+    """The background worker is alive: a heartbeat within ``WORKER_HEARTBEAT_STALE_SECONDS``,
+    or an import or export being worked on (``WORKER_IS_UP``, members/worker.py's ``is_up``,
+    named by string as urls.py names the apps: the project imports no app). Skipped when tasks
+    run inside the request (DJANGO_TASKS=immediate): there is no worker then."""
+
+    def run(self):
+        if "Immediate" in settings.TASKS["default"]["BACKEND"]:
+            return
+        try:
+            up = import_string(settings.WORKER_IS_UP)()
+        except DatabaseError as error:
+            raise ServiceUnavailable("cannot read the worker's heartbeat") from error
+        finally:
+            connections["default"].close()
+        if not up:
+            raise ServiceUnavailable("no heartbeat from the background worker")
+
+
 class HealthView(HealthCheckView):
     """The checks, answered as JSON whatever the client accepts (200 healthy, 500 not)."""
 
     # Django's default cache is local memory, per process: nothing to check there.
-    checks = ("health_check.checks.Database", Migrations, Disk)
+    checks = ("health_check.checks.Database", Migrations, Disk, Worker)
 
     def render_to_response(self, context, **response_kwargs):
         return self.render_to_response_json(response_kwargs.get("status", 200))

@@ -6,6 +6,7 @@ production refuses to start without DJANGO_SECRET_KEY.
 """
 
 import os
+import tomllib
 from datetime import timedelta
 from pathlib import Path
 
@@ -64,6 +65,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A request ID for every request (the X-Request-ID header, the logs, the error page) and
+    # the access log's line (thotnot_members/middleware.py).
+    "thotnot_members.middleware.RequestIdMiddleware",
     # Serves the collected static files (compressed, cached forever by hashed name) under
     # gunicorn; runserver keeps serving them itself in development.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -119,6 +123,15 @@ TASK_BACKENDS = {
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
 }
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[os.environ.get("DJANGO_TASKS", "database")]}}
+
+# The worker (manage.py run_worker, members/worker.py) writes its heartbeat every
+# WORKER_HEARTBEAT_SECONDS; with none newer than WORKER_HEARTBEAT_STALE_SECONDS (and no import or
+# export being worked on) /health/ and the waiting pages say it is down. A task refused for a
+# busy database is tried again for up to WORKER_BUSY_RETRY_SECONDS.
+WORKER_HEARTBEAT_SECONDS = float(os.environ.get("WORKER_HEARTBEAT_SECONDS", "10"))
+WORKER_HEARTBEAT_STALE_SECONDS = float(os.environ.get("WORKER_HEARTBEAT_STALE_SECONDS", "60"))
+WORKER_BUSY_RETRY_SECONDS = float(os.environ.get("WORKER_BUSY_RETRY_SECONDS", "300"))
+WORKER_IS_UP = "members.worker.is_up"  # read by /health/ (thotnot_members/health.py)
 
 # A roster export (/members/export/<code>.xlsx) of at most this many records is written within
 # the request (20,000 take ~20 s, well within a request's time limit: gunicorn's --timeout, 300
@@ -310,20 +323,71 @@ if not DEBUG:
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     }
 
-    # Warnings and errors (server errors, refused hosts, lockouts) to stderr, for the process
-    # manager's journal; nothing is mailed.
-    LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "WARNING").upper()
-    LOGGING = {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {
-            "plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"},
+# Logs (issue 29): one format for every line, the time with its offset and the request's ID
+# (thotnot_members/middleware.py), to stderr for the process manager's journal; nothing is
+# mailed. Warnings and errors (server errors, refused hosts, lockouts) at DJANGO_LOG_LEVEL;
+# the access log (one line per request, DJANGO_ACCESS_LOG) and the worker at INFO.
+LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "WARNING").upper()
+ACCESS_LOG = env_bool("DJANGO_ACCESS_LOG", True)
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "thotnot_members.middleware.RequestIdFilter"}},
+    "formatters": {
+        "plain": {
+            "()": "thotnot_members.middleware.LocalTimeFormatter",
+            "format": "{asctime} {levelname} [{request_id}] {name}: {message}",
+            "style": "{",
         },
-        "handlers": {
-            "stderr": {"class": "logging.StreamHandler", "formatter": "plain"},
+    },
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id"],
         },
-        "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
-        "loggers": {
-            "django": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False},
-        },
-    }
+    },
+    "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False},
+        "thotnot.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "members.worker": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "django_tasks": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "django_tasks_db": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+    },
+}
+
+# Error reports (optional): to the office's own Sentry-compatible service (Sentry, GlitchTip)
+# when SENTRY_DSN is set, never otherwise: there is no default host. No personal data: no
+# cookies, user or address (send_default_pii off), no request body (a form holds a member's
+# record), no tracing; each report is tagged with the request ID of the error page.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    def _tag_request_id(event, hint):
+        from thotnot_members.middleware import current_request_id
+
+        event.setdefault("tags", {})["request_id"] = current_request_id()
+        return event
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        send_default_pii=False,
+        max_request_body_size="never",
+        traces_sample_rate=0.0,
+        before_send=_tag_request_id,
+    )
+
+# The app's version (pyproject.toml), written into each encrypted backup: restore refuses a
+# backup of a newer version than the code.
+with open(BASE_DIR / "pyproject.toml", "rb") as _pyproject:
+    APP_VERSION = tomllib.load(_pyproject)["project"]["version"]
+
+# Backups (manage.py backup, thotnot-backup.timer): encrypted with the key in
+# DJANGO_BACKUP_KEY_FILE (made once by `manage.py backup --make-key FILE`; keep a copy apart
+# from the backups: without it they cannot be restored), and in a backup folder only the
+# DJANGO_BACKUP_KEEP newest are kept.
+BACKUP_KEY_FILE = os.environ.get("DJANGO_BACKUP_KEY_FILE", "")
+BACKUP_KEEP = int(os.environ.get("DJANGO_BACKUP_KEEP", "14"))

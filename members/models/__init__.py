@@ -50,6 +50,7 @@ from .roster import (
     RosterImportRow,
     RosterValueMapping,
 )
+from .worker import WorkerHeartbeat
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -80,4 +81,5 @@ __all__ = [
     "RosterImportRow",
     "RosterValueMapping",
     "Status",
+    "WorkerHeartbeat",
 ]
