@@ -113,6 +113,17 @@ TASKS = {"default": {"BACKEND": TASK_BACKENDS[os.environ.get("DJANGO_TASKS", "da
 # downloaded from its page.
 ROSTER_EXPORT_INLINE_MAX = int(os.environ.get("ROSTER_EXPORT_INLINE_MAX", "20000"))
 
+# An uploaded roster is judged by what it unpacks to (members/roster/bounds.py), before it is
+# read: the parts' uncompressed sizes (together and each), the compression ratio of parts over
+# 1 MiB, the cells in a row (and the dimension's last column), the rows of a sheet and the
+# characters of one cell or shared string. A real roster of 100,000 members unpacks to ~60 MB.
+ROSTER_UPLOAD_UNPACKED_MAX = int(os.environ.get("ROSTER_UPLOAD_UNPACKED_MAX", str(300 * 1024**2)))
+ROSTER_UPLOAD_PART_MAX = int(os.environ.get("ROSTER_UPLOAD_PART_MAX", str(200 * 1024**2)))
+ROSTER_UPLOAD_RATIO_MAX = int(os.environ.get("ROSTER_UPLOAD_RATIO_MAX", "100"))
+ROSTER_UPLOAD_COLUMNS_MAX = int(os.environ.get("ROSTER_UPLOAD_COLUMNS_MAX", "500"))
+ROSTER_UPLOAD_ROWS_MAX = int(os.environ.get("ROSTER_UPLOAD_ROWS_MAX", "200000"))
+ROSTER_UPLOAD_CELL_CHARS_MAX = int(os.environ.get("ROSTER_UPLOAD_CELL_CHARS_MAX", "5000"))
+
 # SQLite is the embedded default; PostgreSQL is selected with DATABASE_URL
 # (e.g. postgres://user:pass@127.0.0.1:5432/thotnot).
 conn_max_age = int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
