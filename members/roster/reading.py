@@ -151,10 +151,10 @@ class _Stager:
 
     def sheet(self, ws, sheet: str, title: str, *, required: bool) -> None:
         merged = _merged_cells(ws)
-        rows = ws.iter_rows(values_only=True)
+        rows = _rows(ws)
         positions = None
         header_number = 0
-        for number, cells in enumerate(rows, start=1):
+        for number, (cells, _formulas) in enumerate(rows, start=1):
             if any(text(v) for v in cells):
                 positions, missing, unknown = match_headers(sheet, cells)
                 looks_like_header = len(positions) >= 2 or fold("Họ và tên") in {
@@ -192,7 +192,7 @@ class _Stager:
 
         columns = [c for c in COLUMNS[sheet] if c.key in positions and c.imported]
         data_rows = 0
-        for number, cells in enumerate(rows, start=header_number + 1):
+        for number, (cells, formulas) in enumerate(rows, start=header_number + 1):
             if not any(v is not None and text(v) for v in cells):
                 continue
             data_rows += 1
@@ -207,7 +207,10 @@ class _Stager:
                 index = positions[column.key]
                 raw = cells[index] if index < len(cells) else None
                 try:
-                    value = parse_cell(column, raw)
+                    if column.kind == "text" and isinstance(raw, str) and index not in formulas:
+                        value = _stored_text(column, raw)
+                    else:
+                        value = parse_cell(column, raw)
                 except ValueError as error:
                     errors.append([column.header, str(error)])
                     continue
@@ -278,6 +281,27 @@ class _Stager:
                     ]
                 )
         row.key = key
+
+
+def _rows(ws):
+    """Each row's values, and the (0-based) columns of its formula cells: a cell stored as
+    text that starts with "=" (as our exports write "=1+1") is text, not a formula."""
+    for cells in ws.iter_rows():
+        yield (
+            tuple(c.value for c in cells),
+            {i for i, c in enumerate(cells) if c.data_type == "f"},
+        )
+
+
+def _stored_text(column, raw: str) -> str | None:
+    """A text cell's value when the cell is stored as text: ``parse_cell`` less the formula
+    check (that cell is no formula, whatever it starts with)."""
+    if raw.lstrip().startswith("="):
+        written = text(raw)
+        if len(written) > column.max_length:
+            raise ValueError(_("Dài quá %(limit)s ký tự.") % {"limit": column.max_length})
+        return written or None
+    return parse_cell(column, raw)
 
 
 def _text_problem(kind: str, value) -> str | None:

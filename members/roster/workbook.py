@@ -14,10 +14,11 @@ from collections.abc import Iterator
 from django.db.models import Prefetch
 from django.utils import translation
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+
+from common.xlsx import text_cell
 
 from ..models import Event, Member
 from .columns import (
@@ -257,11 +258,12 @@ def _cells(ws, sheet: str, values: dict) -> list:
     row = []
     for column in COLUMNS[sheet]:
         value = values.get(column.key)
-        cell = WriteOnlyCell(ws, value=value if value not in (None, "") else None)
+        # text_cell: a string is stored as text, never a formula ("=1+1" stays "=1+1").
+        cell = text_cell(ws, value if value not in (None, "") else None)
         if isinstance(value, datetime.date):
             cell.number_format = DATE_FORMAT
         elif isinstance(value, str):
-            cell.number_format = "@"  # text stays text: IDs keep their zeros, "=" is no formula
+            cell.number_format = "@"  # text stays text when edited: IDs keep their zeros
         row.append(cell)
     return row
 
@@ -272,7 +274,7 @@ def _header(ws, sheet: str) -> None:
     ws.freeze_panes = "A2"
     cells = []
     for column in COLUMNS[sheet]:
-        cell = WriteOnlyCell(ws, value=column.header)
+        cell = text_cell(ws, column.header)
         cell.font = Font(bold=True)
         cells.append(cell)
     ws.append(cells)
@@ -294,6 +296,6 @@ def export_roster(queryset, path) -> int:
         count += 1
     guide = wb.create_sheet(GUIDE_SHEET)
     for line in GUIDE:
-        guide.append([line])
+        guide.append([text_cell(guide, line)])
     wb.save(path)
     return count

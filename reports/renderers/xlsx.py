@@ -14,9 +14,10 @@ from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+
+from common.xlsx import text_cell
 
 from ..official_forms import OfficialForm
 from ..records import EVENT_COLUMNS, RECORD_SHEETS, RecordRow, event_records, record_events
@@ -26,8 +27,6 @@ from ..unit_report import UnitReport
 INT_FORMAT = "#,##0"
 DECIMAL_FORMAT = "0.0"
 DATE_FORMAT = "DD/MM/YYYY"
-# Characters that make a spreadsheet read text as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@")
 
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=13)
@@ -51,13 +50,8 @@ class WorkbookWriter:
             value = "—"
         if isinstance(value, datetime.datetime):
             value = value.date()
-        cell = WriteOnlyCell(sheet, value=value)
-        if isinstance(value, str):
-            # Always text: an inline string, never a formula, whatever it starts with.
-            cell.data_type = "s"
-            if value.startswith(FORMULA_STARTS):
-                cell.quotePrefix = True
-        elif isinstance(value, datetime.date):
+        cell = text_cell(sheet, value)  # a string is always text, never a formula
+        if isinstance(value, datetime.date):
             cell.number_format = DATE_FORMAT
         elif isinstance(value, bool):
             pass
