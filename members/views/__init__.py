@@ -27,8 +27,10 @@ from .imports import (
     roster_import_recheck,
     roster_template,
 )
+from .reads import bulk_read_list
 
 __all__ = [
+    "bulk_read_list",
     "member_admit",
     "member_death",
     "member_detail",

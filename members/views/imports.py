@@ -35,8 +35,9 @@ from common.dates import dmy
 from .. import roster, tasks
 from ..access import get_roster_export, get_roster_import
 from ..forms import RosterUploadForm
-from ..models import RosterExport, RosterImport, RosterImportRow
+from ..models import BulkRead, RosterExport, RosterImport, RosterImportRow
 from ..roster.columns import EventAction, decode, from_json
+from ..services.read_log import log_bulk_read
 from .entry import _require_editor
 
 PAGE_SIZE = 50
@@ -132,6 +133,12 @@ def roster_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         rows = ri.rows.filter(LISTS[show][2]).select_related("member").order_by("sheet", "number")
         page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
         _for_display(page.object_list)
+        log_bulk_read(
+            user=request.user,
+            kind=BulkRead.Kind.IMPORT_PREVIEW,
+            what=f"{ri.file_name} · {show} · {page.number}",
+            records=len(page.object_list),
+        )
     tabs = [
         {"key": key, "label": label, "count": summary.get(count, 0), "current": key == show}
         for key, (label, count, _rows) in LISTS.items()
@@ -319,7 +326,8 @@ def roster_export(request: HttpRequest, code: str) -> HttpResponse:
     members = roster.export_members(unit=unit, user=request.user, current_only=current_only)
     if roster.fits_inline(members):
         out = io.BytesIO()
-        roster.write_export(members, out)
+        count = roster.write_export(members, out)
+        log_bulk_read(user=request.user, kind=BulkRead.Kind.ROSTER_EXPORT, unit=unit, records=count)
         return _xlsx(out.getvalue(), roster.export_file_name(unit, timezone.localdate()))
     return _large_export_page(request, unit, current_only, roster.fits_a_workbook(members))
 
@@ -388,6 +396,12 @@ def roster_export_file(request: HttpRequest, pk: int) -> HttpResponse:
     export = get_roster_export(request.user, pk)
     if export.status != RosterExport.Status.READY:
         raise Http404
+    log_bulk_read(
+        user=request.user,
+        kind=BulkRead.Kind.ROSTER_EXPORT,
+        unit=export.unit,
+        what=export.file_name,
+    )
     # Streamed a part at a time: a province's file is 61 MB.
     response = _xlsx(roster.export_parts(export), export.file_name)
     response["Content-Length"] = export.size
