@@ -140,3 +140,26 @@ def test_the_log_page_shows_the_offices_scope_only(client, cast, django_assert_n
 def test_readers_may_not_open_the_log(client, cast):
     client.force_login(cast.users.secretary)
     assert client.get(reverse("members:bulk_read_list")).status_code == 403
+
+
+def test_a_member_now_out_of_scope_is_listed_by_name_only(client, cast):
+    """b moves from cell_b (the Thốt Nốt ward) to cell_o (Thới Thuận): the ward's records of
+    the transfer name b, with neither a link (it would answer 404) nor the date of birth."""
+    from members.services import member_transfer
+    from tests.conftest import make_decision
+
+    day = datetime.date(2022, 5, 1)
+    member_transfer(
+        member=cast.members.b, to_unit=cast.cell_o, effective_date=day, decision=make_decision(day)
+    )
+    born = cast.members.b.date_of_birth.strftime("%d/%m/%Y")
+    records = reverse("reports:records", args=[cast.tree.gc.code])
+    query = f"?{PERIOD}&figure=transferred_out"
+    client.force_login(cast.users.office)
+    html = client.get(records + query).content.decode()
+    assert "Lê Văn Bình" in html and "ngoài phạm vi" in html
+    assert born not in html
+    assert reverse("members:member_detail", args=[cast.members.b.pk]) not in html
+    client.force_login(cast.users.board)
+    html = client.get(records + query).content.decode()
+    assert born in html and "ngoài phạm vi" not in html
