@@ -13,7 +13,8 @@ import datetime
 import io
 from collections.abc import Iterable, Sequence
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from .xlsx import FORMULA_STARTS
+
 CSV_TYPE = "text/csv; charset=utf-8"
 
 

@@ -19,6 +19,7 @@ from common.vntext import fold
 
 from . import services
 from .models import (
+    BulkRead,
     Directive,
     Event,
     Member,
@@ -289,6 +290,16 @@ class RecordViewAdmin(ReadOnlyAdmin):
     list_select_related = ["user", "member"]
     list_filter = ["viewed_at"]
     date_hierarchy = "viewed_at"
+
+
+@admin.register(BulkRead)
+class BulkReadAdmin(ReadOnlyAdmin):
+    """The log of bulk and sensitive reads: read-only, like every audit record."""
+
+    list_display = ["read_at", "user", "kind", "unit", "what", "records"]
+    list_select_related = ["user", "unit"]
+    list_filter = ["kind", "read_at"]
+    date_hierarchy = "read_at"
 
 
 class RosterImportRowInline(ReadOnlyInline):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.models import Unit, UnitParent
 from common.dates import years_before
+from common.params import int_param
 from common.vntext import phrase_sort_key
 from common.widgets import FastSelect, PickerSelect
 
@@ -133,7 +134,7 @@ class UnitChoiceField(django_filters.fields.ModelChoiceField):
         # Whose units are listed (the queryset, Unit.objects.visible_to(user), validates).
         self.user = user if user is not None else AnonymousUser()
         # The unit asked for (the raw GET value), listed even when its kind is not.
-        self.chosen_pk = int(chosen) if isinstance(chosen, str) and chosen.isdigit() else None
+        self.chosen_pk = int_param(chosen) if isinstance(chosen, str) and chosen.isdigit() else None
 
     def label_from_instance(self, unit) -> str:
         """A unit's option: its name, and when it was dissolved (``unit``: a Unit, or a row of

@@ -17,9 +17,10 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.models import Unit
 from branches.widgets import CellPicker
+from common.textcheck import add_text_validators
 
 from .models import Directive, Event, Member
-from .rules import RECORD_FIELDS
+from .rules import RECORD_FIELDS, citizen_id_problem
 from .services import Decision
 
 DEFAULT_DIRECTIVE_CODE = "28-CT/TW"
@@ -152,6 +153,7 @@ class EntryForm(forms.Form):
 
     def __init__(self, *args, user, today: datetime.date | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        add_text_validators(self)
         self.user = user
         self.today = today or timezone.localdate()
         if not self.is_bound:
@@ -225,6 +227,8 @@ class MemberRecordForm(forms.ModelForm):
 
     def clean_citizen_id(self) -> str:
         value = self.cleaned_data["citizen_id"]
+        if value and (problem := citizen_id_problem(value)):
+            raise ValidationError(problem, code="structure")
         if value and self._taken("citizen_id", value):
             raise ValidationError(
                 _("Số CCCD %(value)s đã có trong hồ sơ của một đảng viên khác."),
@@ -264,6 +268,7 @@ class MemberEditForm(MemberRecordForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        add_text_validators(self)
         if not self.is_bound:
             self.fields["version"].initial = self.instance.version
 

@@ -89,3 +89,34 @@ def recognition_deadline(end: datetime.date) -> datetime.date:
 def readmission_earliest(left_on: datetime.date) -> datetime.date:
     """The first day a former member may be re-admitted."""
     return add_months(left_on, READMISSION_WAIT_MONTHS)
+
+
+# D The structure of a citizen ID (CCCD, Circular 59/2021/TT-BCA art. 7): 12 digits, the
+# birth province's code (3 digits, the list is data: members/data/cccd_province_codes.txt), the
+# century-gender digit (0/1 born 1900-1999 male/female, 2/3 born 2000-2099; later centuries
+# cannot be party members yet), the year of birth's last 2 digits, 6 random digits.
+def _province_codes() -> frozenset[str]:
+    from pathlib import Path
+
+    path = Path(__file__).parent / "data" / "cccd_province_codes.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(line[:3] for line in lines if line[:1].isdigit())
+
+
+CITIZEN_ID_PROVINCE_CODES = _province_codes()
+CITIZEN_ID_CENTURY_GENDER_DIGITS = "0123"
+
+
+def citizen_id_problem(citizen_id: str) -> str | None:
+    """What is wrong with the structure of ``citizen_id`` (a Vietnamese message), or None."""
+    from django.utils.translation import gettext as _
+
+    if len(citizen_id) != 12 or not citizen_id.isascii() or not citizen_id.isdigit():
+        return _("Số CCCD gồm đúng 12 chữ số.")
+    if citizen_id[:3] not in CITIZEN_ID_PROVINCE_CODES:
+        return _("Số CCCD không hợp lệ: 3 chữ số đầu “%(code)s” không phải mã tỉnh.") % {
+            "code": citizen_id[:3]
+        }
+    if citizen_id[3] not in CITIZEN_ID_CENTURY_GENDER_DIGITS:
+        return _("Số CCCD không hợp lệ: chữ số thứ 4 (thế kỷ và giới tính) phải là 0, 1, 2 hoặc 3.")
+    return None

@@ -34,4 +34,6 @@ urlpatterns = [
     path("export/<slug:code>/prepare/", views.roster_export_request, name="roster_export_request"),
     path("exports/<int:pk>/", views.roster_export_detail, name="roster_export_detail"),
     path("exports/<int:pk>/file", views.roster_export_file, name="roster_export_file"),
+    # the log of bulk and sensitive reads
+    path("reads/", views.bulk_read_list, name="bulk_read_list"),
 ]

@@ -28,7 +28,8 @@ from django.views.decorators.http import require_safe
 
 from branches.access import get_unit
 from branches.models import Unit
-from members.models import Directive
+from members.models import BulkRead, Directive
+from members.services.read_log import log_bulk_read
 from thotnot_members.replica import report_reads
 
 from . import official_forms
@@ -97,6 +98,18 @@ def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
     return response
 
 
+def _log(request, kind, unit: Unit, period: Period, what: str = "", records=None) -> None:
+    """A bulk read of ``unit``'s data for ``period`` (members.services.read_log)."""
+    when = f"{period.start:%d/%m/%Y}–{period.end:%d/%m/%Y}"
+    log_bulk_read(
+        user=request.user,
+        kind=kind,
+        unit=unit,
+        what=f"{what} · {when}" if what else when,
+        records=records,
+    )
+
+
 def _filename(prefix: str, unit: Unit, period: Period, extension: str) -> str:
     return f"{prefix}-{unit.code}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.{extension}"
 
@@ -147,6 +160,7 @@ def unit_report_pdf(request: HttpRequest, code: str) -> HttpResponse:
         return _bad_input(request, "reports/unit_report.html", {"unit": unit, "form": form})
     report = build_unit_report(unit, period.start, period.end, period.directive)
     content = pdf.unit_report_pdf(report, today=timezone.localdate())
+    _log(request, BulkRead.Kind.REPORT_PDF, unit, period)
     return _download(content, "application/pdf", _filename("bao-cao", unit, period, "pdf"))
 
 
@@ -161,6 +175,7 @@ def unit_report_xlsx(request: HttpRequest, code: str) -> HttpResponse:
         return _bad_input(request, "reports/unit_report.html", {"unit": unit, "form": form})
     report = build_unit_report(unit, period.start, period.end, period.directive)
     content = xlsx.unit_report_xlsx(report)
+    _log(request, BulkRead.Kind.REPORT_XLSX, unit, period)
     return _download(content, XLSX_TYPE, _filename("bao-cao", unit, period, "xlsx"))
 
 
@@ -178,6 +193,8 @@ def _official_form(request: HttpRequest, code: str, number: int, output: str) ->
         return _bad_input(request, "reports/official_form.html", context)
     official = FORMS[number](unit, period.start, period.end)
     name = f"mau-{number}"
+    if output in ("pdf", "xlsx"):
+        _log(request, BulkRead.Kind.OFFICIAL_FORM, unit, period, f"{name}.{output}")
     if output == "pdf":
         content = pdf.official_form_pdf(official, today=timezone.localdate())
         return _download(content, "application/pdf", _filename(name, unit, period, "pdf"))
@@ -261,6 +278,14 @@ def records(request: HttpRequest, code: str) -> HttpResponse:
     rows = rows.annotate(member_visible=visible)
     page = Paginator(rows, RECORDS_PER_PAGE).get_page(request.GET.get("page"))
     objects = list(page.object_list)
+    _log(
+        request,
+        BulkRead.Kind.FIGURE_RECORDS,
+        unit,
+        period,
+        f"{figure} · {page.number}",
+        records=len(objects),
+    )
     context.update(
         period=period,
         figure=figure,

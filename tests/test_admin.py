@@ -50,8 +50,8 @@ NO_ADD_MODELS = [*DERIVED, *IMPORT_MODELS]
 NO_DELETE_MODELS = [Unit, *DERIVED, *IMPORT_MODELS]
 
 # Queries of the Member changelist, whatever the number of members (session, user, counts,
-# one page of members joined to their cells).
-MEMBER_CHANGELIST_QUERIES = 5
+# one page of members joined to their cells, the bulk read logged).
+MEMBER_CHANGELIST_QUERIES = 6
 
 
 def url(model, view: str, *args) -> str:

@@ -17,7 +17,7 @@ What is stored, and what is derived from what:
   outside the system (their admission is not among our events).
 """
 
-from .audit import ListExport, RecordView
+from .audit import BulkRead, ListExport, RecordView
 from .event import (
     ADMISSION_KINDS,
     CLOSING_KINDS,
@@ -59,6 +59,7 @@ __all__ = [
     "OPENING_KINDS",
     "REMOVAL_KINDS",
     "TRANSFER_KINDS",
+    "BulkRead",
     "Directive",
     "Event",
     "EventKind",

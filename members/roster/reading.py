@@ -23,9 +23,12 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string
 
+from common.textcheck import text_problem
 from common.vntext import fold
 
 from ..models import RosterImport, RosterImportRow
+from ..rules import citizen_id_problem
+from . import bounds
 from .columns import (
     COLUMNS,
     EVENTS_SHEET,
@@ -44,8 +47,9 @@ from .columns import (
 
 logger = logging.getLogger(__name__)
 
-# Formatted but empty rows at the end of a sheet are skipped; this many in a row end the read.
-MAX_BLANK_RUN = 1_000
+# Blank rows are skipped wherever they are, however many: a stretch of them never ends the read
+# (a member after 1,200 blank rows is read). What bounds the reading is ``bounds``: the rows
+# of a sheet, the cells of a row and the characters of a cell, checked before it.
 HEADER_SEARCH_ROWS = 10
 BATCH = 1_000  # staged rows written at a time
 
@@ -150,10 +154,10 @@ class _Stager:
 
     def sheet(self, ws, sheet: str, title: str, *, required: bool) -> None:
         merged = _merged_cells(ws)
-        rows = ws.iter_rows(values_only=True)
+        rows = _rows(ws)
         positions = None
         header_number = 0
-        for number, cells in enumerate(rows, start=1):
+        for number, (cells, _formulas) in enumerate(rows, start=1):
             if any(text(v) for v in cells):
                 positions, missing, unknown = match_headers(sheet, cells, self.aliases.get(sheet))
                 looks_like_header = len(positions) >= 2 or fold("Họ và tên") in {
@@ -195,15 +199,10 @@ class _Stager:
             )
 
         columns = [c for c in COLUMNS[sheet] if c.key in positions and c.imported]
-        blank_run = 0
         data_rows = 0
-        for number, cells in enumerate(rows, start=header_number + 1):
+        for number, (cells, formulas) in enumerate(rows, start=header_number + 1):
             if not any(v is not None and text(v) for v in cells):
-                blank_run += 1
-                if blank_run >= MAX_BLANK_RUN:
-                    break
                 continue
-            blank_run = 0
             data_rows += 1
             if data_rows > self.max_rows:
                 raise _FileRefused(
@@ -216,9 +215,15 @@ class _Stager:
                 index = positions[column.key]
                 raw = cells[index] if index < len(cells) else None
                 try:
-                    value = parse_cell(column, raw, self.codes.get(column.key))
+                    if column.kind == "text" and isinstance(raw, str) and index not in formulas:
+                        value = _stored_text(column, raw)
+                    else:
+                        value = parse_cell(column, raw, self.codes.get(column.key))
                 except ValueError as error:
                     errors.append([column.header, str(error)])
+                    continue
+                if problem := _text_problem(column.kind, value):
+                    errors.append([column.header, problem])
                     continue
                 if value is not None:
                     values[column.key] = to_json(value)
@@ -286,6 +291,52 @@ class _Stager:
         row.key = key
 
 
+def _rows(ws):
+    """Each row's values, and the (0-based) columns of its formula cells: a cell stored as
+    text that starts with "=" (as our exports write "=1+1") is text, not a formula."""
+    for cells in ws.iter_rows():
+        yield (
+            tuple(c.value for c in cells),
+            {i for i, c in enumerate(cells) if c.data_type == "f"},
+        )
+
+
+def _stored_text(column, raw: str) -> str | None:
+    """A text cell's value when the cell is stored as text: ``parse_cell`` less the formula
+    check (that cell is no formula, whatever it starts with)."""
+    if raw.lstrip().startswith("="):
+        written = text(raw)
+        if len(written) > column.max_length:
+            raise ValueError(_("Dài quá %(limit)s ký tự.") % {"limit": column.max_length})
+        return written or None
+    return parse_cell(column, raw)
+
+
+def _text_problem(kind: str, value) -> str | None:
+    """The checks the forms make too: text a person could type, a CCCD's structure."""
+    if not isinstance(value, str):
+        return None
+    if kind == "citizen_id":
+        return citizen_id_problem(value)
+    return text_problem(value)
+
+
+def open_workbook(data: bytes, *, max_bytes: int):
+    """The workbook in ``data`` opened read-only, or the message saying why it is refused:
+    ``sniff``, then what it unpacks to (``bounds.check``), before openpyxl parses any of it."""
+    problem = sniff(data, max_bytes=max_bytes)
+    if problem:
+        return None, problem
+    try:
+        bounds.check(data)
+    except bounds.Refused as refused:
+        return None, str(refused)
+    try:
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=False), None
+    except Exception:  # corrupt archives raise many kinds of errors: all mean the same here
+        return None, _("Tệp bị hỏng hoặc không phải tệp Excel .xlsx.")
+
+
 def stage(roster_import: RosterImport, *, max_bytes: int, max_rows: int, codes=None) -> bool:
     """Read the import's file into staged rows; False (and ``file_errors``) if it cannot be.
     ``max_bytes``: the largest file read; ``max_rows``: the most data rows a sheet may have."""
@@ -293,14 +344,9 @@ def stage(roster_import: RosterImport, *, max_bytes: int, max_rows: int, codes=N
     ri.rows.all().delete()
     ri.file_errors = []
     data = bytes(ri.content)
-    problem = sniff(data, max_bytes=max_bytes)
+    wb, problem = open_workbook(data, max_bytes=max_bytes)
     if problem:
         ri.file_errors = [problem]
-        return False
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception:  # corrupt archives raise many kinds of errors: all mean the same here
-        ri.file_errors = [_("Tệp bị hỏng hoặc không phải tệp Excel .xlsx.")]
         return False
     stager = _Stager(ri, max_rows=max_rows, codes=codes)
     try:

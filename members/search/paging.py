@@ -12,6 +12,8 @@ from django.db.models import F, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 
+from common.params import int_param
+
 from .lookups import Bytewise
 
 
@@ -62,11 +64,10 @@ class CappedPaginator(Paginator):
         One query instead of two: the count and the sorted page would each read every match,
         and this reads them once (``docs/decisions/0004-name-dictionary.md``).
         """
-        try:
-            number = int(number)
-        except (TypeError, ValueError):
-            number = 1  # as get_page does
-        if number < 1 or matches.query.is_empty():
+        # A whole number (else 1, as get_page does), clamped: a page past the cap's pages is
+        # get_page's answer (the last page), and a huge one must not overflow the OFFSET.
+        number = int_param(number, default=1, low=0, high=self.cap // self.per_page + 2)
+        if number < 1 or number > self.cap // self.per_page + 1 or matches.query.is_empty():
             return None  # get_page's answer (the last page; no match) needs no shortcut
         first = matches.order_by().values(pk_=F("pk"), key_=F("name_sort_key"))
         if not sort_all:

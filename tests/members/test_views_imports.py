@@ -324,8 +324,8 @@ def test_preview_query_count_is_pinned(office, good_file, django_assert_num_quer
     upload(office, good_file)
     ri = latest()
     # session, user, the user's roles (read once: editor? here and in the menu), the import,
-    # the rows' page (count, rows with their members)
-    with django_assert_num_queries(6):
+    # the rows' page (count, rows with their members), the bulk read logged
+    with django_assert_num_queries(7):
         office.get(ri.get_absolute_url())
 
 
