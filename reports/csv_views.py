@@ -42,7 +42,7 @@ def table_rows(table: Table) -> tuple[list[str], list[list]]:
 
 def _form_csv(request: HttpRequest, code: str, number: int) -> HttpResponse:
     unit = get_unit(request.user, code)
-    form, period = _read_period(request, with_directive=False)
+    form, period = _read_period(request, unit, with_directive=False)
     if period is None:
         context = {"unit": unit, "form": form, "number": number}
         return _bad_input(request, "reports/official_form.html", context)
@@ -77,7 +77,7 @@ def records_csv(request: HttpRequest, code: str) -> HttpResponse:
     form = RecordsForm(request.GET, directives=_directives())
     if not form.is_valid():
         return _bad_input(request, "reports/records.html", {"unit": unit, "form": form})
-    period = form.period(timezone.localdate())
+    period = form.period(unit.last_day(timezone.localdate()))
     figure = form.cleaned_data["figure"]
     if figure in ROLL_FIGURES:
         rows = record_periods(unit, period.start, period.end, figure)

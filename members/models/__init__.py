@@ -17,7 +17,7 @@ What is stored, and what is derived from what:
   outside the system (their admission is not among our events).
 """
 
-from .audit import BulkRead, ListExport, RecordView
+from .audit import BulkRead, RecordView
 from .event import (
     ADMISSION_KINDS,
     CLOSING_KINDS,
@@ -66,7 +66,6 @@ __all__ = [
     "EventQuerySet",
     "ExportStatus",
     "ImportStatus",
-    "ListExport",
     "Member",
     "MemberName",
     "MemberQuerySet",

@@ -31,37 +31,6 @@ class RecordView(models.Model):
         return f"{self.user} · {self.member_id} · {self.viewed_at:%d/%m/%Y %H:%M}"
 
 
-class ListExport(models.Model):
-    """Who took which list away (printed it or downloaded it to Excel), when, with which
-    filters and how many rows: a list of members leaves the system as a record's opening
-    does (``RecordView``)."""
-
-    class Kind(models.TextChoices):
-        PRINT = "print", _("In")
-        XLSX = "xlsx", _("Excel")
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("người lấy"), on_delete=models.PROTECT
-    )
-    kind = models.CharField(_("hình thức"), max_length=8, choices=Kind.choices)
-    query = models.CharField(_("điều kiện lọc"), max_length=2000, blank=True)
-    rows = models.PositiveIntegerField(_("số dòng"))
-    exported_at = models.DateTimeField(_("lúc"), auto_now_add=True, db_index=True)
-
-    class Meta:
-        verbose_name = _("lượt lấy danh sách")
-        verbose_name_plural = _("lượt lấy danh sách")
-        ordering = ["-exported_at"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(kind__in=["print", "xlsx"]), name="listexport_kind_valid"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} · {self.kind} · {self.rows} · {self.exported_at:%d/%m/%Y %H:%M}"
-
-
 class BulkReadKind(models.TextChoices):
     ROSTER_EXPORT = "roster_export", _("xuất danh sách đảng viên")
     REPORT_PDF = "report_pdf", _("báo cáo (PDF)")
@@ -70,12 +39,15 @@ class BulkReadKind(models.TextChoices):
     FIGURE_RECORDS = "figure_records", _("danh sách sau một số liệu")
     IMPORT_PREVIEW = "import_preview", _("xem trước tệp nhập")
     ADMIN = "admin", _("trang quản trị")
+    LIST_PRINT = "list_print", _("in danh sách đảng viên")
+    LIST_XLSX = "list_xlsx", _("danh sách đảng viên (Excel)")
 
 
 class BulkRead(models.Model):
     """A bulk or sensitive read (issue 30): who read what, over which unit, how many records,
     when. Written by ``members.services.read_log.log_bulk_read`` from each export, report file,
-    official form, list of the records behind a figure, import preview and (by the middleware)
+    official form, list of the records behind a figure, printed or downloaded member list, import
+    preview and (by the middleware)
     the superuser's admin pages; kept as long as ``RecordView`` (no purge: both are the audit)."""
 
     Kind = BulkReadKind

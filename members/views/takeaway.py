@@ -1,6 +1,6 @@
 """Taking the member list away: every filtered row printed, or downloaded to Excel, for
 every role within its scope (a cell secretary's own roll included). Each is logged
-(``ListExport``), as the opening of a record is (``RecordView``)."""
+in the log of bulk reads (``BulkRead``), as the opening of a record is (``RecordView``)."""
 
 from __future__ import annotations
 
@@ -21,16 +21,15 @@ from common.xlsx import text_cell
 
 from .. import selectors
 from ..choices import Gender
-from ..models import ListExport, Status
+from ..models import BulkRead, Status
+from ..services.read_log import log_bulk_read
 from .browse import COLUMNS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _log(request, kind: str, rows: int) -> None:
-    ListExport.objects.create(
-        user=request.user, kind=kind, query=request.GET.urlencode()[:2000], rows=rows
-    )
+    log_bulk_read(user=request.user, kind=kind, what=request.GET.urlencode(), records=rows)
 
 
 def _heading(found, today) -> list[str]:
@@ -48,7 +47,7 @@ def member_list_print(request):
     found = selectors.member_list_takeaway(request)
     today = timezone.localdate()
     if found.filter.is_valid():
-        _log(request, ListExport.Kind.PRINT, len(found.members))
+        _log(request, BulkRead.Kind.LIST_PRINT, len(found.members))
     return render(
         request,
         "members/member_list_print.html",
@@ -130,7 +129,7 @@ def member_list_xlsx(request):
         )
     out = io.BytesIO()
     workbook.save(out)
-    _log(request, ListExport.Kind.XLSX, len(found.members))
+    _log(request, BulkRead.Kind.LIST_XLSX, len(found.members))
     response = HttpResponse(out.getvalue(), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="dang-vien-{today:%Y%m%d}.xlsx"'
     return response

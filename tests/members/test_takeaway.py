@@ -9,7 +9,7 @@ import io
 import openpyxl
 from django.urls import reverse
 
-from members.models import ListExport
+from members.models import BulkRead
 from tests.cast import cast  # noqa: F401 (fixture)
 from tests.conftest import admit, d
 
@@ -37,8 +37,8 @@ def test_every_role_downloads_its_own_scope_to_excel(client, cast):  # noqa: F81
         response = client.get(XLSX)
         assert response.status_code == 200, who
         assert set(workbook_names(response)) == names, who
-        log = ListExport.objects.filter(user=getattr(cast.users, who)).get()
-        assert (log.kind, log.rows) == (ListExport.Kind.XLSX, len(names))
+        log = BulkRead.objects.filter(user=getattr(cast.users, who)).get()
+        assert (log.kind, log.records) == (BulkRead.Kind.LIST_XLSX, len(names))
 
 
 def test_the_excel_list_follows_the_filter_and_names_it(client, cast):  # noqa: F811
@@ -85,7 +85,7 @@ def test_the_print_page_has_every_row_and_a_heading(client, cast):  # noqa: F811
     assert "Danh sách đảng viên, ngày " in page
     assert "Đơn vị: Chi bộ khu vực Long Thạnh 2" in page
     assert "Trạng thái: Đang sinh hoạt" in page
-    assert ListExport.objects.get(user=cast.users.office).kind == ListExport.Kind.PRINT
+    assert BulkRead.objects.get(user=cast.users.office).kind == BulkRead.Kind.LIST_PRINT
 
 
 def test_the_print_page_stays_in_scope(client, cast):  # noqa: F811

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0015_28_list_export'),
+        ('members', '0014_i29_column_mapping'),
     ]
 
     operations = [

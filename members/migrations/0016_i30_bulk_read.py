@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('branches', '0004_closure_keeps_the_unit_kind'),
-        ('members', '0016_29_worker_heartbeat'),
+        ('members', '0015_29_worker_heartbeat'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
             name='BulkRead',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('roster_export', 'xuất danh sách đảng viên'), ('report_pdf', 'báo cáo (PDF)'), ('report_xlsx', 'báo cáo (Excel)'), ('official_form', 'biểu mẫu chính thức'), ('figure_records', 'danh sách sau một số liệu'), ('import_preview', 'xem trước tệp nhập'), ('admin', 'trang quản trị')], max_length=20, verbose_name='loại')),
+                ('kind', models.CharField(choices=[('roster_export', 'xuất danh sách đảng viên'), ('report_pdf', 'báo cáo (PDF)'), ('report_xlsx', 'báo cáo (Excel)'), ('official_form', 'biểu mẫu chính thức'), ('figure_records', 'danh sách sau một số liệu'), ('import_preview', 'xem trước tệp nhập'), ('admin', 'trang quản trị'), ('list_print', 'in danh sách đảng viên'), ('list_xlsx', 'danh sách đảng viên (Excel)')], max_length=20, verbose_name='loại')),
                 ('what', models.CharField(blank=True, max_length=300, verbose_name='nội dung')),
                 ('records', models.PositiveIntegerField(blank=True, null=True, verbose_name='số hồ sơ')),
                 ('read_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='lúc')),
@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'lượt đọc hàng loạt',
                 'ordering': ['-read_at', '-pk'],
                 'indexes': [models.Index(fields=['unit', '-read_at'], name='bulkread_unit_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('kind__in', ['roster_export', 'report_pdf', 'report_xlsx', 'official_form', 'figure_records', 'import_preview', 'admin'])), name='bulkread_kind_known')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('kind__in', ['roster_export', 'report_pdf', 'report_xlsx', 'official_form', 'figure_records', 'import_preview', 'admin', 'list_print', 'list_xlsx'])), name='bulkread_kind_known')],
             },
         ),
     ]
