@@ -346,15 +346,17 @@ class DemoBuilder:
         return member
 
     def recognize(self, member: Member, by: datetime.date | None = None) -> bool:
-        """Recognize ``member`` a few weeks after probation ends, if that is by ``by``."""
+        """Recognize ``member`` by a decision a few weeks after probation ends, if that is by
+        ``by``: official from the end of probation (R8)."""
         due = services.probation_ends(member)
         day = due + datetime.timedelta(days=self.rng.randint(0, 25))
         if by is not None and day > by:
             return False
         services.member_recognize(
             member=member,
-            effective_date=day,
+            effective_date=due,
             decision=self.decision(day, self.district_body()),
+            resolution_date=day,
         )
         return True
 

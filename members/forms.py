@@ -349,10 +349,28 @@ class MemberTransferInForm(EntryForm, MemberRecordForm):
 
 class RecognizeForm(EntryForm):
     effective_date = DayField(
-        label=_("Ngày công nhận chính thức (dd/mm/yyyy)"),
-        help_text=_("Ngày đảng viên trở thành đảng viên chính thức."),
+        label=_("Chính thức từ ngày (dd/mm/yyyy)"),
+        help_text=_(
+            "Ngày hết 12 tháng dự bị: đảng viên đủ điều kiện là chính thức từ ngày này, "
+            "dù chi bộ họp hay cấp ủy quyết định muộn hơn."
+        ),
     )
-    fieldsets = ((_("Công nhận chính thức"), ("effective_date", *DECISION_FIELDS)),)
+    resolution_date = DayField(
+        label=_("Ngày nghị quyết của chi bộ (dd/mm/yyyy)"),
+        required=False,
+        help_text=_("Chi bộ xét trong 30 ngày làm việc sau khi hết 12 tháng dự bị."),
+    )
+    fieldsets = (
+        (_("Công nhận chính thức"), ("effective_date", "resolution_date", *DECISION_FIELDS)),
+    )
+
+    def __init__(self, *args, probation_end: datetime.date | None = None, **kwargs):
+        # Both dates pre-filled: official from the end of probation, decided today.
+        super().__init__(*args, **kwargs)
+        if probation_end is not None:
+            today = timezone.localdate()
+            self.initial.setdefault("effective_date", probation_end)
+            self.initial.setdefault("decision_date", max(today, probation_end))
 
 
 class TransferForm(EntryForm):

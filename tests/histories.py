@@ -177,7 +177,8 @@ class History:
         day = self.day
         decision = make_decision(day, directive=decision.directive)
         if name == "recognize":
-            member_recognize(member=member, effective_date=day, decision=decision)
+            end = probation_ends(member)
+            member_recognize(member=member, effective_date=end or day, decision=decision)
         elif name == "transfer":
             member_transfer(member=member, to_unit=unit, effective_date=day, decision=decision)
         elif name == "transfer_out":

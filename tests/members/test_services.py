@@ -17,6 +17,7 @@ from members.services import (
     member_exempt,
     member_readmit,
     member_recognize,
+    recognition_deadlines,
     member_record_death,
     member_remove,
     member_restore,
@@ -243,11 +244,65 @@ def test_recognition_needs_a_decision(tree):
 
 
 def test_decision_dated_after_the_effective_date_is_refused(tree):
-    member = admit(tree.cell_a, d("2020-03-01"))
+    member = admit_official(tree.cell_a, d("2020-03-01"))
+    with refused("decision_date"):
+        member_remove(
+            member=member,
+            kind=K.STRUCK_OFF,
+            reason=R.UNPAID_DUES,
+            effective_date=d("2022-03-01"),
+            decision=make_decision(d("2022-03-02")),
+        )
+
+
+def test_recognition_is_official_from_the_end_of_probation_decided_later(tree):
+    # "decided 10/06/2024, official from 20/05/2024" (R8).
+    member = admit(tree.cell_a, d("2023-05-10"), ceremony=d("2023-05-20"))
+    member_recognize(
+        member=member,
+        effective_date=d("2024-05-20"),
+        resolution_date=d("2024-06-03"),
+        decision=make_decision(d("2024-06-10")),
+    )
+    member.refresh_from_db()
+    event = member.events.get(kind=K.RECOGNITION)
+    assert (member.status, member.recognized_on) == (Status.OFFICIAL, d("2024-05-20"))
+    assert (event.decision_date, event.resolution_date) == (d("2024-06-10"), d("2024-06-03"))
+
+
+def test_recognition_dated_after_the_end_of_probation_is_refused(tree):
+    member = admit(tree.cell_a, d("2023-05-10"), ceremony=d("2023-05-20"))
+    with refused("effective_date", match="20/05/2024"):
+        member_recognize(
+            member=member, effective_date=d("2024-06-10"), decision=make_decision(d("2024-06-10"))
+        )
+
+
+def test_recognition_decided_before_the_end_of_probation_is_refused(tree):
+    member = admit(tree.cell_a, d("2023-05-10"), ceremony=d("2023-05-20"))
     with refused("decision_date"):
         member_recognize(
-            member=member, effective_date=d("2022-03-01"), decision=make_decision(d("2022-03-02"))
+            member=member, effective_date=d("2024-05-20"), decision=make_decision(d("2024-05-19"))
         )
+
+
+def test_recognition_resolution_between_the_end_and_the_decision(tree):
+    member = admit(tree.cell_a, d("2023-05-10"), ceremony=d("2023-05-20"))
+    for resolution in (d("2024-05-19"), d("2024-06-11")):
+        with refused("resolution_date"):
+            member_recognize(
+                member=member,
+                effective_date=d("2024-05-20"),
+                resolution_date=resolution,
+                decision=make_decision(d("2024-06-10")),
+            )
+
+
+def test_recognition_deadlines_of_the_cell_and_the_committee():
+    # 20/05/2024 is a Monday: 30 working days later is Monday 01/07/2024.
+    deadlines = recognition_deadlines(d("2024-05-20"), d("2024-06-03"))
+    assert deadlines == {"cell": d("2024-07-01"), "committee": d("2024-07-15")}
+    assert recognition_deadlines(d("2024-05-20"))["committee"] is None
 
 
 # --- removal -----------------------------------------------------------------------------------

@@ -864,3 +864,36 @@ def test_random_input_to_the_admission_form_never_fails_nor_writes_half(cast, cl
         member = Member.objects.latest("pk")
         assert member.derived_state() == member.state
         assert member.events.get().kind == K.ADMISSION
+
+
+# --- issue 24: recognition from the end of probation (R8) ----------------------------------------
+
+
+def test_recognition_form_prefills_the_end_of_probation_and_today(cast, client):
+    client.force_login(cast.users.office)
+    html = client.get(url("member_recognize", cast.members.a)).content.decode()
+    assert 'name="effective_date" value="01/03/2023"' in html
+    assert 'name="decision_date" value="05/06/2023"' in html
+    # The cell's deadline (30 working days after 01/03/2023) is past on the page's day.
+    assert "12/04/2023" in html and "Đã quá hạn" in html
+
+
+def test_recognition_decided_later_is_accepted_from_the_end_of_probation(cast, client):
+    client.force_login(cast.users.office)
+    data = {
+        **decision(decision_date="10/04/2023"),
+        "effective_date": "01/03/2023",
+        "resolution_date": "20/03/2023",
+    }
+    response = client.post(url("member_recognize", cast.members.a), data)
+    assert response.status_code == 302
+    member = Member.objects.get(pk=cast.members.a.pk)
+    assert (member.status, member.recognized_on) == (Status.OFFICIAL, d("2023-03-01"))
+
+
+def test_recognition_dated_on_the_decision_is_refused_next_to_the_date(cast, client):
+    client.force_login(cast.users.office)
+    data = {**decision(decision_date="10/04/2023"), "effective_date": "10/04/2023"}
+    with nothing_written():
+        response = client.post(url("member_recognize", cast.members.a), data)
+    assert "01/03/2023" in str(form_errors(response)["effective_date"])
