@@ -377,6 +377,7 @@ class DemoBuilder:
             reason=reason,
             effective_date=day,
             decision=self.decision(day, self.district_body(), directive),
+            standards_kept=kind == K.DISCHARGED,  # discharged on their own application (R13)
         )
 
     def period_day(self, first=None, last=None) -> datetime.date:
@@ -428,7 +429,10 @@ class DemoBuilder:
                 self.remove(member, K.STRUCK_OFF, reason, self.period_day(), d28)
             for _ in range(cell.plan.discharged):
                 member = self.old_member(cell)
-                reason = rng.choice([R.SCREENING, R.SCREENING, R.ON_REQUEST])
+                # Discharge answers the member's own application (R13); the draw is kept so
+                # that the rest of the demo stays the same; one in three of hardship.
+                hardship = rng.choice([False, False, True])
+                reason = R.ON_REQUEST_HARDSHIP if hardship else R.ON_REQUEST
                 self.remove(member, K.DISCHARGED, reason, self.period_day(), d28)
 
         # Not under the directive: deaths, disciplinary expulsions, transfers.
@@ -496,6 +500,11 @@ class DemoBuilder:
             unit=cell.unit,
             decision=self.decision(day, self.district_body()),
             ceremony_date=day + datetime.timedelta(days=7),
+            consent=services.Decision(  # the provincial standing committee's consent (R14)
+                number="1250-CV/TU",
+                date=day - datetime.timedelta(days=20),
+                issuing_body="Ban Thường vụ Thành ủy Cần Thơ",
+            ),
         )
         self.recognize(member)
         member = self.old_member(cell, before=D(2017, 1, 1))

@@ -149,7 +149,7 @@ def removal_reasons(kind: str) -> tuple[str, ...]:
     return REMOVAL_REASONS.get(kind, ())
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass
 class Readmission:
     """Whether and from when a former member may be re-admitted (R14): ``never`` says why
     not; else ``earliest`` is the first day (``None`` while a criminal record is not cleared)."""

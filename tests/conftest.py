@@ -23,7 +23,6 @@ from django.db import connection, connections
 
 from branches.models import Unit
 from branches.services import unit_create
-from common.dates import add_months
 from members.models import Directive, Event, Member, Membership
 from members.services import Decision, member_admit, member_recognize, probation_ends
 

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from branches.models import Unit
 from common.dates import add_months
 from members.models import ACTIVE_STATUSES, Directive, Event, Member, Status
+from members.rules import removal_reasons
 from members.services import (
     member_admit,
     member_exempt,
@@ -209,9 +210,16 @@ class History:
             )
         elif name == "remove":
             kind = REMOVALS[variant % 3]
-            reason = R.DISCIPLINE if kind == K.EXPELLED and variant % 4 else REASONS[variant % 5]
+            # Mostly a reason of the kind (rules.REMOVAL_REASONS), now and then one that is not.
+            fitting = removal_reasons(kind)
+            reason = fitting[variant % len(fitting)] if variant % 5 else REASONS[variant % 7 % 5]
             member_remove(
-                member=member, kind=kind, reason=reason, effective_date=day, decision=decision
+                member=member,
+                kind=kind,
+                reason=reason,
+                effective_date=day,
+                decision=decision,
+                standards_kept=bool(variant % 3),
             )
         elif name == "death":
             member_record_death(member=member, effective_date=day)
@@ -220,6 +228,8 @@ class History:
         elif name == "restore":
             member_restore(member=member, unit=unit, effective_date=day, decision=decision)
         elif name == "readmit":
-            member_readmit(member=member, unit=unit, decision=decision, ceremony_date=day)
+            member_readmit(
+                member=member, unit=unit, decision=decision, ceremony_date=day, consent=decision
+            )
         else:  # pragma: no cover
             raise AssertionError(name)

@@ -144,6 +144,8 @@ def member_admit(request: HttpRequest) -> HttpResponse:
                 decision=form.decision(),
                 ceremony_date=data["ceremony_date"],
                 sponsors=data["sponsors"],
+                consent=form.consent(),
+                record_cleared_on=data["record_cleared_on"],
                 user=request.user,
             ),
         ):
@@ -369,6 +371,7 @@ def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=data["reason"],
                 effective_date=data["effective_date"],
                 decision=form.decision(),
+                standards_kept=data["standards_kept"],
                 user=request.user,
             ),
         ):
@@ -464,6 +467,8 @@ def member_readmit(request: HttpRequest, pk: int) -> HttpResponse:
                 decision=form.decision(),
                 ceremony_date=data["ceremony_date"],
                 sponsors=data["sponsors"],
+                consent=form.consent(),
+                record_cleared_on=data["record_cleared_on"],
                 user=request.user,
             ),
             # The re-admission takes effect on its decision's date.

@@ -89,6 +89,7 @@ def history(tree, directive28) -> SimpleNamespace:
         unit=b,
         decision=make_decision(d("2022-03-01")),
         ceremony_date=d("2022-03-01"),
+        consent=make_decision(d("2022-02-01")),
     )
     admit(c, d("2022-03-05"))
     member_restore(

@@ -128,6 +128,7 @@ def test_a_readmitted_member_struck_off_before_recognition_was_probationary(tree
         unit=tree.cell_a,
         decision=make_decision(d("2018-06-01")),
         ceremony_date=d("2018-06-01"),
+        consent=make_decision(d("2018-05-01")),
     )
     remove(member, K.STRUCK_OFF, R.PROBATION_FAILED, d("2019-03-01"))
     assert (
