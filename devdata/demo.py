@@ -107,6 +107,7 @@ class DemoBuilder:
         self.by_code: dict[str, Unit] = {}
         self.used_names: set[str] = set()
         self.serial = 0
+        self.cards: dict[int, str] = {}  # party cards drawn, issued at recognition (R25)
         self.decision_serial = Counter()
 
     # --- small helpers -------------------------------------------------------------------
@@ -186,7 +187,8 @@ class DemoBuilder:
                     choices.GeneralEducation.LOWER_SECONDARY,
                     choices.GeneralEducation.PRIMARY,
                 ],
-                [80, 15, 5] if cell.profile == "area" else [100, 0, 0],
+                # An urban district: no one with primary education only is admitted (R2).
+                [80, 20, 0] if cell.profile == "area" else [100, 0, 0],
             )[0],
             professional_level=professional,
             political_theory=rng.choices(
@@ -332,17 +334,23 @@ class DemoBuilder:
 
     # --- members and their histories -----------------------------------------------------
 
-    def admit(self, cell: Cell, day: datetime.date, directive=None, **person) -> Member:
-        """Admit a new invented person to ``cell`` on ``day`` (``person``: female, age)."""
+    def admit(
+        self, cell: Cell, day: datetime.date, directive=None, body: str = "", **person
+    ) -> Member:
+        """Admit a new invented person to ``cell`` on ``day`` (``person``: female, age), by a
+        decision of ``body`` (the district's standing committee unless said). A probationer
+        holds no party card (R25): the card drawn for them is issued at recognition."""
         member = self.person(cell, day, **person)
+        card, member.party_card_no = member.party_card_no, ""
         services.member_admit(
             member=member,
             unit=cell.unit,
-            decision=self.decision(day, self.district_body(), directive),
+            decision=self.decision(day, body or self.district_body(), directive),
             ceremony_date=day + datetime.timedelta(days=self.rng.randint(3, 20)),
             sponsors=f"{self.rng.choice(FAMILY)} Văn {self.rng.choice(GIVEN_MALE)}, "
             f"{self.rng.choice(FAMILY)} Thị {self.rng.choice(GIVEN_FEMALE)}",
         )
+        self.cards[member.pk] = card
         return member
 
     def recognize(self, member: Member, by: datetime.date | None = None) -> bool:
@@ -358,6 +366,9 @@ class DemoBuilder:
             decision=self.decision(day, self.district_body()),
             resolution_date=day,
         )
+        # The party card goes to official members only (R25).
+        if self.cards.get(member.pk):
+            Member.objects.filter(pk=member.pk).update(party_card_no=self.cards.pop(member.pk))
         return True
 
     def old_member(
@@ -566,9 +577,14 @@ class DemoBuilder:
             for code in ward["takes"]:
                 unit_move(unit=self.by_code[code], new_parent=new, on=on)
         unit_dissolve(unit=district, on=on, successor=first_ward)
-        # Admissions since then: some are due for official recognition now.
+        # Admissions since then, decided by the ward committees (QĐ 294, R28): some are due
+        # for official recognition now.
+        ward_of = {
+            code: ward["name"] for ward in reorganization["new_wards"] for code in ward["takes"]
+        }
         for cell in self.rng.sample(self.cells, 18):
-            self.admit(cell, self.day_between(D(2025, 8, 1), D(2026, 9, 30)))
+            body = f"Ban Thường vụ {ward_of.get(cell.org_code, first_ward.name)}"
+            self.admit(cell, self.day_between(D(2025, 8, 1), D(2026, 9, 30)), body=body)
 
     def users(self) -> None:
         User = get_user_model()
