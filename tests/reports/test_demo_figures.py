@@ -300,7 +300,7 @@ def test_every_demo_record_obeys_the_rules(demo):
             if e.kind == K.READMISSION and not (e.consent_no and e.consent_date <= e.decision_date):
                 problems.append((member_id, "re-admission without consent"))  # R14
             late = e.decision_date is not None and e.decision_date >= datetime.date(2025, 7, 1)
-            if late and e.kind in Event.ADMISSION_KINDS and "phường" not in e.issuing_body:
+            if late and "phường" not in e.issuing_body:
                 problems.append((member_id, "post-2025 decision", e.issuing_body))  # R28
     primary = Member.objects.filter(
         general_education=GeneralEducation.PRIMARY, events__kind=K.ADMISSION
