@@ -210,9 +210,9 @@ class History:
             )
         elif name == "remove":
             kind = REMOVALS[variant % 3]
-            # Mostly a reason of the kind (rules.REMOVAL_REASONS), now and then one that is not.
-            fitting = removal_reasons(kind)
-            reason = fitting[variant % len(fitting)] if variant % 5 else REASONS[variant % 7 % 5]
+            reason = R.DISCIPLINE if kind == K.EXPELLED and variant % 4 else REASONS[variant % 5]
+            if reason not in removal_reasons(kind) and variant % 2:
+                reason = removal_reasons(kind)[0]  # mostly a reason of the kind (R10-R13)
             member_remove(
                 member=member,
                 kind=kind,

@@ -33,7 +33,12 @@ YEAR = (d("2022-01-01"), d("2022-12-31"))
 
 def remove(member, kind, reason, on):
     member_remove(
-        member=member, kind=kind, reason=reason, effective_date=on, decision=make_decision(on)
+        member=member,
+        kind=kind,
+        reason=reason,
+        effective_date=on,
+        decision=make_decision(on),
+        standards_kept=True,  # a discharge: the member kept the standards (R13)
     )
 
 
