@@ -144,8 +144,6 @@ def member_admit(request: HttpRequest) -> HttpResponse:
                 decision=form.decision(),
                 ceremony_date=data["ceremony_date"],
                 sponsors=data["sponsors"],
-                consent=form.consent(),
-                record_cleared_on=data["record_cleared_on"],
                 user=request.user,
             ),
         ):
