@@ -106,6 +106,7 @@ class DemoBuilder:
         self.by_code: dict[str, Unit] = {}
         self.used_names: set[str] = set()
         self.serial = 0
+        self.cards: dict[int, str] = {}  # party cards drawn, issued at recognition (R25)
         self.decision_serial = Counter()
 
     # --- small helpers -------------------------------------------------------------------
@@ -185,7 +186,8 @@ class DemoBuilder:
                     choices.GeneralEducation.LOWER_SECONDARY,
                     choices.GeneralEducation.PRIMARY,
                 ],
-                [80, 15, 5] if cell.profile == "area" else [100, 0, 0],
+                # An urban district: no one with primary education only is admitted (R2).
+                [80, 20, 0] if cell.profile == "area" else [100, 0, 0],
             )[0],
             professional_level=professional,
             political_theory=rng.choices(
@@ -331,30 +333,41 @@ class DemoBuilder:
 
     # --- members and their histories -----------------------------------------------------
 
-    def admit(self, cell: Cell, day: datetime.date, directive=None, **person) -> Member:
-        """Admit a new invented person to ``cell`` on ``day`` (``person``: female, age)."""
+    def admit(
+        self, cell: Cell, day: datetime.date, directive=None, body: str = "", **person
+    ) -> Member:
+        """Admit a new invented person to ``cell`` on ``day`` (``person``: female, age), by a
+        decision of ``body`` (the district's standing committee unless said). A probationer
+        holds no party card (R25): the card drawn for them is issued at recognition."""
         member = self.person(cell, day, **person)
+        card, member.party_card_no = member.party_card_no, ""
         services.member_admit(
             member=member,
             unit=cell.unit,
-            decision=self.decision(day, self.district_body(), directive),
+            decision=self.decision(day, body or self.district_body(), directive),
             ceremony_date=day + datetime.timedelta(days=self.rng.randint(3, 20)),
             sponsors=f"{self.rng.choice(FAMILY)} Văn {self.rng.choice(GIVEN_MALE)}, "
             f"{self.rng.choice(FAMILY)} Thị {self.rng.choice(GIVEN_FEMALE)}",
         )
+        self.cards[member.pk] = card
         return member
 
     def recognize(self, member: Member, by: datetime.date | None = None) -> bool:
-        """Recognize ``member`` a few weeks after probation ends, if that is by ``by``."""
+        """Recognize ``member`` by a decision a few weeks after probation ends, if that is by
+        ``by``: official from the end of probation (R8)."""
         due = services.probation_ends(member)
         day = due + datetime.timedelta(days=self.rng.randint(0, 25))
         if by is not None and day > by:
             return False
         services.member_recognize(
             member=member,
-            effective_date=day,
+            effective_date=due,
             decision=self.decision(day, self.district_body()),
+            resolution_date=day,
         )
+        # The party card goes to official members only (R25).
+        if self.cards.get(member.pk):
+            Member.objects.filter(pk=member.pk).update(party_card_no=self.cards.pop(member.pk))
         return True
 
     def old_member(
@@ -374,6 +387,7 @@ class DemoBuilder:
             reason=reason,
             effective_date=day,
             decision=self.decision(day, self.district_body(), directive),
+            standards_kept=kind == K.DISCHARGED,  # discharged on their own application (R13)
         )
 
     def period_day(self, first=None, last=None) -> datetime.date:
@@ -425,7 +439,10 @@ class DemoBuilder:
                 self.remove(member, K.STRUCK_OFF, reason, self.period_day(), d28)
             for _ in range(cell.plan.discharged):
                 member = self.old_member(cell)
-                reason = rng.choice([R.SCREENING, R.SCREENING, R.ON_REQUEST])
+                # Discharge answers the member's own application (R13); the draw is kept so
+                # that the rest of the demo stays the same; one in three of hardship.
+                hardship = rng.choice([False, False, True])
+                reason = R.ON_REQUEST_HARDSHIP if hardship else R.ON_REQUEST
                 self.remove(member, K.DISCHARGED, reason, self.period_day(), d28)
 
         # Not under the directive: deaths, disciplinary expulsions, transfers.
@@ -493,6 +510,11 @@ class DemoBuilder:
             unit=cell.unit,
             decision=self.decision(day, self.district_body()),
             ceremony_date=day + datetime.timedelta(days=7),
+            consent=services.Decision(  # the provincial standing committee's consent (R14)
+                number="1250-CV/TU",
+                date=day - datetime.timedelta(days=20),
+                issuing_body="Ban Thường vụ Thành ủy Cần Thơ",
+            ),
         )
         self.recognize(member)
         member = self.old_member(cell, before=D(2017, 1, 1))
@@ -554,9 +576,14 @@ class DemoBuilder:
             for code in ward["takes"]:
                 unit_move(unit=self.by_code[code], new_parent=new, on=on)
         unit_dissolve(unit=district, on=on, successor=first_ward)
-        # Admissions since then: some are due for official recognition now.
+        # Admissions since then, decided by the ward committees (QĐ 294, R28): some are due
+        # for official recognition now.
+        ward_of = {
+            code: ward["name"] for ward in reorganization["new_wards"] for code in ward["takes"]
+        }
         for cell in self.rng.sample(self.cells, 18):
-            self.admit(cell, self.day_between(D(2025, 8, 1), D(2026, 9, 30)))
+            body = f"Ban Thường vụ {ward_of.get(cell.org_code, first_ward.name)}"
+            self.admit(cell, self.day_between(D(2025, 8, 1), D(2026, 9, 30)), body=body)
 
     def users(self) -> None:
         made = create_accounts(self.tree, self.by_code)

@@ -20,7 +20,7 @@ from branches.widgets import CellPicker
 from common.textcheck import add_text_validators
 
 from .models import Directive, Event, Member
-from .rules import RECORD_FIELDS, citizen_id_problem
+from .rules import RECORD_FIELDS, citizen_id_problem, removal_reasons
 from .services import Decision
 
 DEFAULT_DIRECTIVE_CODE = "28-CT/TW"
@@ -357,10 +357,28 @@ class MemberTransferInForm(EntryForm, MemberRecordForm):
 
 class RecognizeForm(EntryForm):
     effective_date = DayField(
-        label=_("Ngày công nhận chính thức (dd/mm/yyyy)"),
-        help_text=_("Ngày đảng viên trở thành đảng viên chính thức."),
+        label=_("Chính thức từ ngày (dd/mm/yyyy)"),
+        help_text=_(
+            "Ngày hết 12 tháng dự bị: đảng viên đủ điều kiện là chính thức từ ngày này, "
+            "dù chi bộ họp hay cấp ủy quyết định muộn hơn."
+        ),
     )
-    fieldsets = ((_("Công nhận chính thức"), ("effective_date", *DECISION_FIELDS)),)
+    resolution_date = DayField(
+        label=_("Ngày nghị quyết của chi bộ (dd/mm/yyyy)"),
+        required=False,
+        help_text=_("Chi bộ xét trong 30 ngày làm việc sau khi hết 12 tháng dự bị."),
+    )
+    fieldsets = (
+        (_("Công nhận chính thức"), ("effective_date", "resolution_date", *DECISION_FIELDS)),
+    )
+
+    def __init__(self, *args, probation_end: datetime.date | None = None, **kwargs):
+        # Both dates pre-filled: official from the end of probation, decided today.
+        super().__init__(*args, **kwargs)
+        if probation_end is not None:
+            today = timezone.localdate()
+            self.initial.setdefault("effective_date", probation_end)
+            self.initial.setdefault("decision_date", max(today, probation_end))
 
 
 class TransferForm(EntryForm):
@@ -424,17 +442,30 @@ class RemoveForm(EntryForm):
         choices=[(kind.value, kind.label) for kind in Event.REMOVAL_KINDS],
         help_text=_("Khai trừ chỉ áp dụng với đảng viên chính thức."),
     )
+    # The reasons grouped by the kind they go with (rules.REMOVAL_REASONS, R10-R13).
     reason = forms.ChoiceField(
         label=_("Lý do"),
         choices=[("", _("— Chọn lý do —"))]
-        + [(value, label) for value, label in Event.Reason.choices if value],
+        + [
+            (kind.label, [(r, Event.Reason(r).label) for r in removal_reasons(kind)])
+            for kind in Event.REMOVAL_KINDS
+        ],
+        help_text=_("Mỗi hình thức có lý do riêng: chọn lý do trong nhóm của hình thức đã chọn."),
+    )
+    standards_kept = forms.BooleanField(
+        label=_("Đảng viên không vi phạm tư cách đảng viên"),
+        required=False,
+        help_text=_(
+            "Chỉ khi cho ra khỏi Đảng: theo đơn của chính đảng viên, và chỉ khi đảng viên "
+            "không vi phạm tư cách (người vi phạm thì xem xét kỷ luật trước)."
+        ),
     )
     effective_date = DayField(
         label=_("Ngày có hiệu lực (dd/mm/yyyy)"),
         help_text=_("Thường là ngày quyết định."),
     )
     fieldsets = (
-        (_("Đưa ra khỏi Đảng"), ("kind", "reason", "effective_date")),
+        (_("Đưa ra khỏi Đảng"), ("kind", "reason", "standards_kept", "effective_date")),
         DECISION_FIELDSET,
     )
 
@@ -472,7 +503,10 @@ class ReadmitForm(EntryForm):
     unit = CellChoiceField(label=_("Chi bộ kết nạp lại"))
     decision_date = DayField(
         label=_("Ngày quyết định kết nạp lại (dd/mm/yyyy)"),
-        help_text=_("Tuổi đảng của lần kết nạp lại tính từ ngày này."),
+        help_text=_(
+            "Tuổi đảng vẫn tính từ lần kết nạp đầu tiên, trừ thời gian ở ngoài Đảng; "
+            "dự bị 12 tháng tính từ lễ kết nạp lại."
+        ),
     )
     ceremony_date = DayField(
         label=_("Ngày lễ kết nạp lại (dd/mm/yyyy)"),
@@ -485,8 +519,28 @@ class ReadmitForm(EntryForm):
         help_text=_("Họ tên hai đảng viên chính thức giới thiệu, cách nhau bằng dấu phẩy."),
     )
 
+    consent_no = forms.CharField(
+        label=_("Số văn bản đồng ý của Ban Thường vụ Tỉnh ủy (Thành ủy)"),
+        max_length=50,
+        required=False,
+        help_text=_("Kết nạp lại phải có văn bản đồng ý của ban thường vụ tỉnh ủy, thành ủy."),
+    )
+    consent_date = DayField(label=_("Ngày văn bản đồng ý (dd/mm/yyyy)"), required=False)
+    record_cleared_on = DayField(
+        label=_("Ngày được xóa án tích (dd/mm/yyyy)"),
+        required=False,
+        help_text=_("Chỉ với người bị kết án về tội ít nghiêm trọng: 60 tháng tính từ ngày này."),
+    )
+
     cell_scopes = {"unit": "enter"}
-    fieldsets = ((_("Kết nạp lại"), ("unit", "ceremony_date", "sponsors", *DECISION_FIELDS)),)
+    fieldsets = (
+        (_("Kết nạp lại"), ("unit", "ceremony_date", "sponsors", *DECISION_FIELDS)),
+        (_("Văn bản đồng ý của tỉnh"), ("consent_no", "consent_date", "record_cleared_on")),
+    )
+
+    def consent(self) -> Decision:
+        data = self.cleaned_data
+        return Decision(number=data.get("consent_no", ""), date=data.get("consent_date"))
 
 
 class RosterUploadForm(forms.Form):

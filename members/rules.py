@@ -7,6 +7,7 @@ names its source in ``../shared/RULES.md``; ``docs/rules.md`` indexes rule → f
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -120,3 +121,151 @@ def citizen_id_problem(citizen_id: str) -> str | None:
     if citizen_id[3] not in CITIZEN_ID_CENTURY_GENDER_DIGITS:
         return _("Số CCCD không hợp lệ: chữ số thứ 4 (thế kỷ và giới tính) phải là 0, 1, 2 hoặc 3.")
     return None
+
+
+# --- R8: recognition ---------------------------------------------------------------------------
+
+
+def recognition_committee_deadline(resolution: datetime.date) -> datetime.date:
+    """The last day for the committee to decide recognition: 30 working days after the
+    cell's resolution (QĐ 24 §4.3.1)."""
+    return add_working_days(resolution, RECOGNITION_WORKING_DAYS)
+
+
+# --- R10-R14: removals and re-admission ---------------------------------------------------------
+
+# Which reasons each kind of removal takes (values of ``Event.Reason``): striking off on R12's
+# grounds (and a probationer who does not qualify, R10; a member found unfit by a screening
+# under 28-CT/TW, HD 02); discharge only on the member's own application (R13); expulsion on
+# disciplinary grounds, a criminal conviction or serious disunity. "other" is no ground: kept
+# for the records written before issue 24, refused for new removals.
+REMOVAL_REASONS = {
+    "struck_off": (
+        "quit_activities",
+        "unpaid_dues",
+        "card_returned",
+        "no_improvement",
+        "repeated_violation",
+        "political_standards",
+        "probation_failed",
+        "screening",
+    ),
+    "discharged": ("on_request", "on_request_hardship"),
+    "expelled": (
+        "discipline",
+        "disunity",
+        "corruption_conviction",
+        "serious_crime_conviction",
+        "crime_conviction",
+    ),
+}
+
+# R14 (QĐ 294 §3.5.2): never re-admitted after leaving for these reasons. Asking to leave
+# because of exceptional family hardship is the one exception ("on_request_hardship").
+NEVER_READMITTED = (
+    "quit_activities",
+    "on_request",
+    "disunity",
+    "corruption_conviction",
+    "serious_crime_conviction",
+)
+
+# R14: 60 months after the criminal record is cleared, for a less serious crime.
+READMISSION_AFTER_RECORD_CLEARED_MONTHS = 60
+CRIME_REASONS = ("crime_conviction",)
+
+
+def removal_reasons(kind: str) -> tuple[str, ...]:
+    """The reasons a removal of ``kind`` may give (empty for a kind that is no removal)."""
+    return REMOVAL_REASONS.get(kind, ())
+
+
+@dataclasses.dataclass
+class Readmission:
+    """Whether and from when a former member may be re-admitted (R14): ``never`` says why
+    not; else ``earliest`` is the first day (``None`` while a criminal record is not cleared)."""
+
+    earliest: datetime.date | None = None
+    never: str = ""  # "reason", "once": why never
+    needs_record_cleared: bool = False
+
+
+def readmission_eligibility(
+    *,
+    reason: str,
+    left_on: datetime.date,
+    readmitted_before: bool,
+    record_cleared_on: datetime.date | None = None,
+) -> Readmission:
+    """R14 from the last removal's reason and day: once only; never for the reasons of
+    ``NEVER_READMITTED``; 36 months after leaving, and for a less serious crime 60 months
+    after the record was cleared (whichever is later)."""
+    if readmitted_before:
+        return Readmission(never="once")
+    if reason in NEVER_READMITTED:
+        return Readmission(never="reason")
+    earliest = readmission_earliest(left_on)
+    if reason in CRIME_REASONS:
+        if record_cleared_on is None:
+            return Readmission(needs_record_cleared=True)
+        earliest = max(
+            earliest, add_months(record_cleared_on, READMISSION_AFTER_RECORD_CLEARED_MONTHS)
+        )
+    return Readmission(earliest=earliest)
+
+
+# --- R15: party age ----------------------------------------------------------------------------
+
+DAYS_PER_YEAR = 365.25
+# Event kinds that end time out of the Party, and those that begin it.
+PARTY_AGE_BACK = frozenset({"admission", "readmission", "transfer_in"})
+PARTY_AGE_OUT = frozenset({"struck_off", "discharged", "expelled", "transfer_out", "death"})
+
+
+@dataclasses.dataclass(frozen=True)
+class PartyAge:
+    """A member's party age on a day: ``days`` in the Party, from ``since`` (the first
+    admission decision), the time out of it taken away."""
+
+    since: datetime.date
+    days: int
+
+    @property
+    def years(self) -> float:
+        return self.days / DAYS_PER_YEAR
+
+
+def party_age(
+    events: Sequence[Event], on: datetime.date, *, admitted_on: datetime.date | None = None
+) -> PartyAge | None:
+    """R15 (QĐ 24 §4.5): party age on ``on`` from the member's ``events`` (in date order).
+
+    It runs from the FIRST admission decision (``admitted_on`` for a member whose admission is
+    in another system's records and who arrived by transfer), minus every period out of the
+    Party: from a removal to the re-admission, from a transfer out to the arrival (the gap of
+    an official transfer), and after death or a removal not followed by a return. A member
+    restored after a wrongful removal (phục hồi đảng tịch) keeps a continuous party age: the
+    removal that restoration undoes is no gap. ``None`` before any admission."""
+    since = None
+    out_from: datetime.date | None = None  # the day the current time out began
+    out_days = 0
+    for event in events:
+        day = event.effective_date
+        if day > on:
+            break
+        kind = str(event.kind)
+        if since is None and kind in PARTY_AGE_BACK | PARTY_AGE_OUT | {"restoration"}:
+            since = day if kind in ("admission", "readmission") else (admitted_on or day)
+        if kind in PARTY_AGE_BACK:
+            if out_from is not None:
+                out_days += (day - out_from).days
+            out_from = None
+        elif kind == "restoration":
+            out_from = None  # the wrongful removal it undoes was never time out
+        elif kind in PARTY_AGE_OUT and out_from is None:
+            out_from = day
+    if since is None:
+        return None
+    if out_from is not None:
+        out_days += (on - out_from).days
+    return PartyAge(since=since, days=max(0, (on - since).days - out_days))

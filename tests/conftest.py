@@ -23,9 +23,8 @@ from django.db import connection, connections
 
 from branches.models import Unit
 from branches.services import unit_create
-from common.dates import add_months
 from members.models import Directive, Event, Member, Membership
-from members.services import Decision, member_admit, member_recognize
+from members.services import Decision, member_admit, member_recognize, probation_ends
 
 FOUNDED = datetime.date(2010, 1, 1)
 BORN = datetime.date(1985, 5, 17)
@@ -144,10 +143,12 @@ def admit(
 def admit_official(
     unit: Unit, on: datetime.date, *, recognized: datetime.date | None = None, **fields
 ) -> Member:
-    """Admit on ``on`` and recognize as official 12 months later (or on ``recognized``)."""
+    """Admit on ``on`` and recognize as official 12 months later, by a decision of that day
+    (or of ``recognized``: official from the end of probation all the same, R8)."""
     member = admit(unit, on, **fields)
-    recognized = recognized or add_months(on, 12)
-    member_recognize(member=member, effective_date=recognized, decision=make_decision(recognized))
+    end = probation_ends(member)
+    recognized = recognized or end
+    member_recognize(member=member, effective_date=end, decision=make_decision(recognized))
     member.refresh_from_db()
     return member
 

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from branches.models import Unit
 from common.dates import add_months
 from members.models import ACTIVE_STATUSES, Directive, Event, Member, Status
+from members.rules import removal_reasons
 from members.services import (
     member_admit,
     member_exempt,
@@ -177,7 +178,8 @@ class History:
         day = self.day
         decision = make_decision(day, directive=decision.directive)
         if name == "recognize":
-            member_recognize(member=member, effective_date=day, decision=decision)
+            end = probation_ends(member)
+            member_recognize(member=member, effective_date=end or day, decision=decision)
         elif name == "transfer":
             member_transfer(member=member, to_unit=unit, effective_date=day, decision=decision)
         elif name == "transfer_out":
@@ -209,8 +211,15 @@ class History:
         elif name == "remove":
             kind = REMOVALS[variant % 3]
             reason = R.DISCIPLINE if kind == K.EXPELLED and variant % 4 else REASONS[variant % 5]
+            if reason not in removal_reasons(kind) and variant % 2:
+                reason = removal_reasons(kind)[0]  # mostly a reason of the kind (R10-R13)
             member_remove(
-                member=member, kind=kind, reason=reason, effective_date=day, decision=decision
+                member=member,
+                kind=kind,
+                reason=reason,
+                effective_date=day,
+                decision=decision,
+                standards_kept=bool(variant % 3),
             )
         elif name == "death":
             member_record_death(member=member, effective_date=day)
@@ -219,6 +228,8 @@ class History:
         elif name == "restore":
             member_restore(member=member, unit=unit, effective_date=day, decision=decision)
         elif name == "readmit":
-            member_readmit(member=member, unit=unit, decision=decision, ceremony_date=day)
+            member_readmit(
+                member=member, unit=unit, decision=decision, ceremony_date=day, consent=decision
+            )
         else:  # pragma: no cover
             raise AssertionError(name)

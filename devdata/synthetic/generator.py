@@ -410,7 +410,9 @@ class Generator:
             )
             life.remove(day, K.STRUCK_OFF, reason)
         elif roll < 0.8:
-            life.remove(day, K.DISCHARGED, rng.choice((R.ON_REQUEST, R.SCREENING, R.OTHER)))
+            life.remove(
+                day, K.DISCHARGED, rng.choice((R.ON_REQUEST, R.ON_REQUEST_HARDSHIP, R.ON_REQUEST))
+            )
         elif roll < 0.84 and life.status == Status.OFFICIAL:
             life.remove(day, K.EXPELLED, R.DISCIPLINE)
         else:
@@ -486,7 +488,10 @@ class Generator:
 
     def rows(self, member_id, event_id, period_id, life: Life, person: dict):
         stamp = self.stamp
-        events = [(event_id + i, member_id, *e, "", None, stamp) for i, e in enumerate(life.events)]
+        events = [
+            (event_id + i, member_id, *e, None, "", None, None, "", None, stamp)
+            for i, e in enumerate(life.events)
+        ]
         periods = [
             (
                 period_id + i,

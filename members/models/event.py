@@ -43,6 +43,23 @@ class RemovalReason(models.TextChoices):
     SCREENING = "screening", _("Không còn đủ tư cách qua rà soát, sàng lọc")
     DISCIPLINE = "discipline", _("Vi phạm kỷ luật Đảng")
     OTHER = "other", _("Lý do khác")
+    # Issue 24 (R12-R14): the grounds the reasons above did not name.
+    CARD_RETURNED = "card_returned", _("Tự ý trả thẻ đảng viên hoặc tự hủy thẻ đảng viên")
+    POLITICAL_STANDARDS = (
+        "political_standards",
+        _("Không đáp ứng tiêu chuẩn chính trị theo quy định của Bộ Chính trị"),
+    )
+    ON_REQUEST_HARDSHIP = (
+        "on_request_hardship",
+        _("Xin ra khỏi Đảng vì hoàn cảnh gia đình đặc biệt khó khăn"),
+    )
+    DISUNITY = "disunity", _("Gây mất đoàn kết nội bộ nghiêm trọng")
+    CORRUPTION_CONVICTION = "corruption_conviction", _("Bị kết án hình sự về tội tham nhũng")
+    SERIOUS_CRIME_CONVICTION = (
+        "serious_crime_conviction",
+        _("Bị kết án hình sự về tội phạm nghiêm trọng trở lên"),
+    )
+    CRIME_CONVICTION = "crime_conviction", _("Bị kết án hình sự về tội phạm ít nghiêm trọng")
 
 
 # Kinds by what they do (module level so that Meta's constraints can name them).
@@ -76,7 +93,8 @@ class Event(models.Model):
     TRANSFER_KINDS = TRANSFER_KINDS
     OPENING_KINDS = OPENING_KINDS
     CLOSING_KINDS = CLOSING_KINDS
-    # Removals after which the Party Statutes allow no re-admission.
+    # Removals after which the Party Statutes allow no re-admission (R14; the rule's list
+    # and its wording live in ``members.rules.NEVER_READMITTED``).
     FINAL_REASONS = (RemovalReason.QUIT_ACTIVITIES, RemovalReason.ON_REQUEST)
 
     # (No index of their own: event_member_timeline_idx and event_unit_date_cover_idx begin
@@ -131,6 +149,13 @@ class Event(models.Model):
     reason = models.CharField(
         _("lý do"), max_length=30, choices=Reason.choices, blank=True, default=Reason.NONE
     )
+    # Recognition (R8): the day of the cell's resolution, for the deadlines.
+    resolution_date = models.DateField(_("ngày nghị quyết của chi bộ"), null=True, blank=True)
+    # Re-admission (R14): the provincial standing committee's written consent, and the day a
+    # criminal record was cleared (the 60 months run from it).
+    consent_no = models.CharField(_("số văn bản đồng ý của tỉnh ủy"), max_length=50, blank=True)
+    consent_date = models.DateField(_("ngày văn bản đồng ý của tỉnh ủy"), null=True, blank=True)
+    record_cleared_on = models.DateField(_("ngày được xóa án tích"), null=True, blank=True)
     notes = models.TextField(_("ghi chú"), blank=True)
 
     created_by = models.ForeignKey(
@@ -171,8 +196,9 @@ class Event(models.Model):
                 name="event_decision_required",
             ),
             models.CheckConstraint(
-                # (A death is a fact; the notice recording it may well come later.)
-                condition=Q(kind=EventKind.DEATH)
+                # (A death is a fact; the notice recording it may well come later. A member
+                # recognized is official from the end of probation, decided later: R8.)
+                condition=Q(kind__in=[EventKind.DEATH, EventKind.RECOGNITION])
                 | Q(decision_date__isnull=True)
                 | Q(decision_date__lte=F("effective_date")),
                 name="event_decided_before_effective",

@@ -253,6 +253,9 @@ def _remove(member: Member, e: EventArgs):
         reason=e.values.get("reason", ""),
         effective_date=e.day,
         decision=e.decision,
+        # A discharge in a file is a decision already made on the member's application (its
+        # reason says so, checked): the committee judged the standards kept.
+        standards_kept=True,
         user=e.user,
     )
 
@@ -285,6 +288,9 @@ def _readmit(member: Member, e: EventArgs):
         decision=e.decision,
         ceremony_date=e.values.get("ceremony_date", e.day),
         sponsors=e.values.get("sponsors", ""),
+        # A roster carries history written before the system: the province's consent is on
+        # paper, not in the file (docs/rules.md, R14).
+        imported_history=True,
         user=e.user,
     )
 

@@ -119,6 +119,7 @@ MEMBER_COLUMNS = (
     # Written by the export for the reader; not read back (the events say where and what).
     _c("current_unit", "Chi bộ hiện nay", "info", 22),
     _c("status", "Trạng thái", "info", 14),
+    _c("party_age", "Tuổi đảng (năm)", "info", 10),  # R15, on the day of the export
 )
 
 EVENT_COLUMNS = (

@@ -12,7 +12,7 @@ import datetime
 from collections.abc import Iterable, Iterator
 
 from django.db.models import Prefetch
-from django.utils import translation
+from django.utils import timezone, translation
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -20,6 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from common.xlsx import text_cell
 
+from .. import rules
 from ..models import Event, Member
 from .columns import (
     COLUMNS,
@@ -255,6 +256,7 @@ def roster_rows(queryset) -> Iterator[tuple[dict, list[dict]]]:
     members = queryset.select_related("unit", "record_unit").prefetch_related(
         Prefetch("events", queryset=events, to_attr="roster_events")
     )
+    today = timezone.localdate()
     with translation.override("vi"):
         for member in members.iterator(chunk_size=500):
             timeline = list(member.roster_events)
@@ -268,7 +270,10 @@ def roster_rows(queryset) -> Iterator[tuple[dict, list[dict]]]:
                 if event.kind == K.TRANSFER_IN and event.other_unit_id:
                     continue  # the arrival half of a transfer within the system
                 rows.append(_event_values(member, event))
-            yield _member_values(member, start, recognition), rows
+            values = _member_values(member, start, recognition)
+            age = rules.party_age(timeline, today, admitted_on=member.admitted_on)
+            values["party_age"] = round(age.years, 1) if age else None
+            yield values, rows
 
 
 def _cells(ws, sheet: str, values: dict) -> list:

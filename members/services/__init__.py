@@ -11,7 +11,7 @@ One module per domain (``admission``, ``probation``, ``transfers``, ``removals``
 
 from ._checks import Decision
 from .admission import member_admit, member_readmit
-from .probation import member_recognize, probation_ends
+from .probation import member_recognize, probation_ends, recognition_deadlines
 from .record import member_record_save
 from .removals import member_exempt, member_record_death, member_remove, member_restore
 from .transfers import (
@@ -36,4 +36,5 @@ __all__ = [
     "member_transfer_in",
     "member_transfer_out",
     "probation_ends",
+    "recognition_deadlines",
 ]

@@ -7,9 +7,11 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from branches.models import Unit
 
+from .. import rules
 from ..models import Event, Member, Status
 from ._checks import (
     Decision,
@@ -31,10 +33,13 @@ def member_remove(
     reason: str,
     effective_date: datetime.date,
     decision: Decision,
+    standards_kept: bool = False,
     user=None,
 ) -> Event:
     """Remove a member: struck off (xóa tên), discharged (cho ra khỏi Đảng) or expelled
-    (khai trừ, an official member only)."""
+    (khai trừ, an official member only), each for its own reasons (``rules.REMOVAL_REASONS``):
+    a discharge answers the member's own application, and only a member who has not breached
+    the standards (``standards_kept``, confirmed by the clerk) is discharged (R13)."""
     if kind not in Event.REMOVAL_KINDS:
         raise ValidationError({"kind": _("Hình thức đưa ra khỏi Đảng không hợp lệ.")})
     member = locked(member)
@@ -47,10 +52,7 @@ def member_remove(
         raise ValidationError({"reason": _("Cần ghi lý do.")})
     if reason not in Event.Reason.values:
         raise ValidationError({"reason": _("Lý do không hợp lệ.")})
-    if (reason == Event.Reason.DISCIPLINE) != (kind == K.EXPELLED):
-        raise ValidationError(
-            {"reason": _("Lý do “vi phạm kỷ luật” đi với hình thức khai trừ, và chỉ với nó.")}
-        )
+    check_removal_reason(member, kind, reason, standards_kept=standards_kept)
     require_decision(decision, effective_date)
     check_after_last_event(member, effective_date)
     return write_event(
@@ -62,6 +64,56 @@ def member_remove(
         user=user,
         reason=reason,
     )
+
+
+REMOVAL_REASON_HINTS = {
+    K.STRUCK_OFF: gettext_lazy(
+        "xóa tên là khi bỏ sinh hoạt hoặc không đóng đảng phí 3 tháng trong năm không có lý "
+        "do, tự ý trả hoặc hủy thẻ, không tiến bộ sau 12 tháng giúp đỡ, 2 năm liền vi phạm tư "
+        "cách, không đáp ứng tiêu chuẩn chính trị, dự bị không đủ điều kiện, hoặc không còn đủ "
+        "tư cách qua rà soát"
+    ),
+    K.DISCHARGED: gettext_lazy("cho ra khỏi Đảng chỉ khi chính đảng viên có đơn xin ra khỏi Đảng"),
+    K.EXPELLED: gettext_lazy(
+        "khai trừ là hình thức kỷ luật: vi phạm kỷ luật Đảng, gây mất đoàn kết nghiêm trọng, "
+        "bị kết án hình sự"
+    ),
+}
+
+
+def check_removal_reason(member: Member, kind: str, reason: str, *, standards_kept: bool) -> None:
+    """R10-R13: the reason fits the kind; a failed probation only for a probationer; a
+    discharge only for a member who has not breached the standards."""
+    if reason not in rules.removal_reasons(kind):
+        raise ValidationError(
+            {
+                "reason": _("Lý do “%(reason)s” không dùng cho hình thức “%(kind)s”: %(hint)s.")
+                % {
+                    "reason": Event.Reason(reason).label,
+                    "kind": K(kind).label,
+                    "hint": REMOVAL_REASON_HINTS[kind],
+                }
+            }
+        )
+    if reason == Event.Reason.PROBATION_FAILED and member.status != Status.PROBATIONARY:
+        raise ValidationError(
+            {
+                "reason": _(
+                    "Lý do “dự bị không đủ điều kiện” chỉ dùng cho đảng viên dự bị "
+                    "(trạng thái hiện tại: %(status)s)."
+                )
+                % {"status": member.get_status_display()}
+            }
+        )
+    if kind == K.DISCHARGED and not standards_kept:
+        raise ValidationError(
+            {
+                "standards_kept": _(
+                    "Chỉ cho ra khỏi Đảng đảng viên không vi phạm tư cách đảng viên; người vi "
+                    "phạm thì xem xét kỷ luật trước. Hãy xác nhận điều này."
+                )
+            }
+        )
 
 
 @transaction.atomic

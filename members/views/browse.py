@@ -204,6 +204,21 @@ def _probation_ends(member: Member, events: list[Event]) -> datetime.date | None
     return rules.probation_end(rules.probation_start(admissions, member.admitted_on))
 
 
+def _readmission(member: Member, events: list[Event]) -> rules.Readmission | None:
+    """R14 for a removed member, from the events already loaded: the earliest day of a
+    re-admission, or why never."""
+    if member.status != Status.REMOVED:
+        return None
+    removal = [e for e in events if e.kind in Event.REMOVAL_KINDS][-1]
+    eligibility = rules.readmission_eligibility(
+        reason=removal.reason,
+        left_on=removal.effective_date,
+        readmitted_before=any(e.kind == Event.Kind.READMISSION for e in events),
+    )
+    eligibility.removal = removal  # the page names its reason
+    return eligibility
+
+
 @login_required
 @require_safe
 def member_detail(request, pk: int):
@@ -229,6 +244,8 @@ def member_detail(request, pk: int):
         "today": timezone.localdate(),
         # Printed without the audit trail unless asked (``?audit=1``).
         "print_audit": request.GET.get("audit") == "1",
+        "party_age": rules.party_age(events, timezone.localdate(), admitted_on=member.admitted_on),
+        "readmission": _readmission(member, events),
     }
     if may_edit:
         context["audit"] = _audit(member, events)

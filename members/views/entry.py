@@ -286,7 +286,8 @@ def recognition_due(request: HttpRequest) -> HttpResponse:
 @require_http_methods(WRITE_METHODS)
 def member_recognize(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_member(request.user, pk, for_edit=True)
-    form = forms.RecognizeForm(_bound(request), user=request.user)
+    earliest = services.probation_ends(member) if member.status == Status.PROBATIONARY else None
+    form = forms.RecognizeForm(_bound(request), user=request.user, probation_end=earliest)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if _written(
@@ -295,14 +296,26 @@ def member_recognize(request: HttpRequest, pk: int) -> HttpResponse:
                 member=member,
                 effective_date=data["effective_date"],
                 decision=form.decision(),
+                resolution_date=data.get("resolution_date"),
                 user=request.user,
             ),
         ):
             return _done(
                 request, member, _("Đã ghi công nhận chính thức %(name)s.") % {"name": member}
             )
-    earliest = services.probation_ends(member) if member.status == Status.PROBATIONARY else None
-    return _page(request, "entry_recognize.html", form, member, earliest=earliest)
+    today = timezone.localdate()
+    resolution = form.cleaned_data.get("resolution_date") if form.is_bound else None
+    deadlines = services.recognition_deadlines(earliest, resolution) if earliest else {}
+    return _page(
+        request,
+        "entry_recognize.html",
+        form,
+        member,
+        earliest=earliest,
+        today=today,
+        cell_deadline=deadlines.get("cell"),
+        committee_deadline=deadlines.get("committee"),
+    )
 
 
 @login_required
@@ -356,6 +369,7 @@ def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=data["reason"],
                 effective_date=data["effective_date"],
                 decision=form.decision(),
+                standards_kept=data["standards_kept"],
                 user=request.user,
             ),
         ):
@@ -451,6 +465,8 @@ def member_readmit(request: HttpRequest, pk: int) -> HttpResponse:
                 decision=form.decision(),
                 ceremony_date=data["ceremony_date"],
                 sponsors=data["sponsors"],
+                consent=form.consent(),
+                record_cleared_on=data["record_cleared_on"],
                 user=request.user,
             ),
             # The re-admission takes effect on its decision's date.

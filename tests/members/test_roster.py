@@ -589,7 +589,7 @@ def test_a_probationer_received_then_recognized(tree, tmp_path):
                 origin="Tỉnh ủy An Giang",
                 arrived_on="05/06/2021",
                 arrival_no="8-QĐ/BTC",
-                recognized_on="02/03/2022",
+                recognized_on="01/03/2022",  # the end of probation (R8)
                 recognition_no="9-QĐ/ĐU",
             )
         ],
@@ -627,7 +627,7 @@ def test_every_kind_of_event(tree, directive28, tmp_path):
         event_row(
             action="Cho ra khỏi Đảng",
             effective_date="01/05/2017",
-            reason="Không còn đủ tư cách qua rà soát, sàng lọc",
+            reason="Xin ra khỏi Đảng vì hoàn cảnh gia đình đặc biệt khó khăn",
             decision_no="4-QĐ/ĐU",
             directive="28-CT/TW",
         ),
@@ -639,7 +639,7 @@ def test_every_kind_of_event(tree, directive28, tmp_path):
             ceremony_date="10/06/2020",
         ),
         event_row(
-            action="Công nhận chính thức", effective_date="15/06/2021", decision_no="6-QĐ/ĐU"
+            action="Công nhận chính thức", effective_date="10/06/2021", decision_no="6-QĐ/ĐU"
         ),
         event_row(
             action="Chuyển đi ngoài hệ thống",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+from functools import partial
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -24,6 +25,7 @@ from members.services import (
     member_transfer,
     member_transfer_in,
     member_transfer_out,
+    recognition_deadlines,
 )
 from tests.conftest import (
     admit,
@@ -63,8 +65,11 @@ def strike_off(member: Member, on: datetime.date, reason: str = R.UNPAID_DUES) -
     )
 
 
-def readmit(member: Member, unit: Unit, on: datetime.date) -> Event:
-    return member_readmit(member=member, unit=unit, decision=make_decision(on), ceremony_date=on)
+def readmit(member: Member, unit: Unit, on: datetime.date, **kwargs) -> Event:
+    kwargs.setdefault("consent", make_decision(on, number="1250-CV/TU"))
+    return member_readmit(
+        member=member, unit=unit, decision=make_decision(on), ceremony_date=on, **kwargs
+    )
 
 
 # --- admission ---------------------------------------------------------------------------------
@@ -243,11 +248,65 @@ def test_recognition_needs_a_decision(tree):
 
 
 def test_decision_dated_after_the_effective_date_is_refused(tree):
-    member = admit(tree.cell_a, d("2020-03-01"))
+    member = admit_official(tree.cell_a, d("2020-03-01"))
+    with refused("decision_date"):
+        member_remove(
+            member=member,
+            kind=K.STRUCK_OFF,
+            reason=R.UNPAID_DUES,
+            effective_date=d("2022-03-01"),
+            decision=make_decision(d("2022-03-02")),
+        )
+
+
+def test_recognition_is_official_from_the_end_of_probation_decided_later(tree):
+    # "decided 10/06/2024, official from 20/05/2024" (R8).
+    member = admit(tree.cell_a, d("2023-05-10"), ceremony=d("2023-05-20"))
+    member_recognize(
+        member=member,
+        effective_date=d("2024-05-20"),
+        resolution_date=d("2024-06-03"),
+        decision=make_decision(d("2024-06-10")),
+    )
+    member.refresh_from_db()
+    event = member.events.get(kind=K.RECOGNITION)
+    assert (member.status, member.recognized_on) == (Status.OFFICIAL, d("2024-05-20"))
+    assert (event.decision_date, event.resolution_date) == (d("2024-06-10"), d("2024-06-03"))
+
+
+def test_recognition_dated_after_the_end_of_probation_is_refused(tree):
+    member = admit(tree.cell_a, d("2023-05-10"), ceremony=d("2023-05-20"))
+    with refused("effective_date", match="20/05/2024"):
+        member_recognize(
+            member=member, effective_date=d("2024-06-10"), decision=make_decision(d("2024-06-10"))
+        )
+
+
+def test_recognition_decided_before_the_end_of_probation_is_refused(tree):
+    member = admit(tree.cell_a, d("2023-05-10"), ceremony=d("2023-05-20"))
     with refused("decision_date"):
         member_recognize(
-            member=member, effective_date=d("2022-03-01"), decision=make_decision(d("2022-03-02"))
+            member=member, effective_date=d("2024-05-20"), decision=make_decision(d("2024-05-19"))
         )
+
+
+def test_recognition_resolution_between_the_end_and_the_decision(tree):
+    member = admit(tree.cell_a, d("2023-05-10"), ceremony=d("2023-05-20"))
+    for resolution in (d("2024-05-19"), d("2024-06-11")):
+        with refused("resolution_date"):
+            member_recognize(
+                member=member,
+                effective_date=d("2024-05-20"),
+                resolution_date=resolution,
+                decision=make_decision(d("2024-06-10")),
+            )
+
+
+def test_recognition_deadlines_of_the_cell_and_the_committee():
+    # 20/05/2024 is a Monday: 30 working days later is Monday 01/07/2024.
+    deadlines = recognition_deadlines(d("2024-05-20"), d("2024-06-03"))
+    assert deadlines == {"cell": d("2024-07-01"), "committee": d("2024-07-15")}
+    assert recognition_deadlines(d("2024-05-20"))["committee"] is None
 
 
 # --- removal -----------------------------------------------------------------------------------
@@ -337,6 +396,7 @@ def test_removal_needs_a_decision(tree):
             reason=R.ON_REQUEST,
             effective_date=d("2022-06-01"),
             decision=Decision(number="5-QĐ/ĐU"),
+            standards_kept=True,
         )
 
 
@@ -373,9 +433,10 @@ EVENTS_ON_ACTIVE_ONLY = {
     "removal": lambda m, t: member_remove(
         member=m,
         kind=K.DISCHARGED,
-        reason=R.SCREENING,
+        reason=R.ON_REQUEST,
         effective_date=ON,
         decision=make_decision(ON),
+        standards_kept=True,
     ),
     "death": lambda m, t: member_record_death(member=m, effective_date=ON),
     "exemption": lambda m, t: member_exempt(
@@ -420,7 +481,8 @@ def test_readmission_36_months_after_leaving(tree):
     member.refresh_from_db()
     assert event.kind == K.READMISSION
     assert (member.status, member.unit) == (Status.PROBATIONARY, tree.cell_b)
-    assert (member.admitted_on, member.recognized_on) == (d("2022-03-10"), None)
+    # The first admission stays the record's date of admission (R15).
+    assert (member.admitted_on, member.recognized_on) == (d("2015-03-01"), None)
     periods = list(Membership.objects.filter(member=member).order_by("start_date"))
     assert [(p.unit, p.start_date, p.end_date) for p in periods] == [
         (tree.cell_a, d("2015-03-01"), d("2019-03-10")),
@@ -443,8 +505,11 @@ def test_readmission_once_only(tree):
         (K.STRUCK_OFF, R.QUIT_ACTIVITIES, False),
         (K.DISCHARGED, R.ON_REQUEST, False),
         (K.STRUCK_OFF, R.UNPAID_DUES, True),
-        (K.DISCHARGED, R.SCREENING, True),
+        (K.DISCHARGED, R.ON_REQUEST_HARDSHIP, True),
         (K.EXPELLED, R.DISCIPLINE, True),
+        (K.EXPELLED, R.DISUNITY, False),
+        (K.EXPELLED, R.CORRUPTION_CONVICTION, False),
+        (K.EXPELLED, R.SERIOUS_CRIME_CONVICTION, False),
     ],
 )
 def test_readmission_never_after_quitting_or_asking_to_leave(tree, kind, reason, accepted):
@@ -455,6 +520,7 @@ def test_readmission_never_after_quitting_or_asking_to_leave(tree, kind, reason,
         reason=reason,
         effective_date=d("2018-03-10"),
         decision=make_decision(d("2018-03-10")),
+        standards_kept=True,
     )
     if accepted:
         readmit(member, tree.cell_a, d("2022-03-10"))
@@ -821,3 +887,114 @@ def test_transfer_in_refuses_a_recognition_dated_after_the_arrival(tree):
             probationary=False,
         )
     assert error_keys(refused.value) == {"recognized_on"}
+
+
+# --- issue 24: removal kinds and their reasons (R10-R13), re-admission (R14) ----------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason", "accepted"),
+    [
+        (K.STRUCK_OFF, R.UNPAID_DUES, True),
+        (K.STRUCK_OFF, R.CARD_RETURNED, True),
+        (K.STRUCK_OFF, R.POLITICAL_STANDARDS, True),
+        (K.STRUCK_OFF, R.ON_REQUEST, False),  # asking to leave is a discharge
+        (K.STRUCK_OFF, R.OTHER, False),  # no ground of R12
+        (K.DISCHARGED, R.ON_REQUEST, True),
+        (K.DISCHARGED, R.UNPAID_DUES, False),  # discharge answers an application only
+        (K.DISCHARGED, R.SCREENING, False),
+        (K.EXPELLED, R.CORRUPTION_CONVICTION, True),
+        (K.EXPELLED, R.QUIT_ACTIVITIES, False),
+    ],
+)
+def test_each_removal_kind_takes_its_own_reasons(tree, kind, reason, accepted):
+    member = admit_official(tree.cell_a, d("2020-03-01"))
+    remove = partial(
+        member_remove,
+        member=member,
+        kind=kind,
+        reason=reason,
+        effective_date=d("2022-06-01"),
+        decision=make_decision(d("2022-06-01")),
+        standards_kept=True,
+    )
+    if accepted:
+        remove()
+        assert Member.objects.get(pk=member.pk).status == Status.REMOVED
+    else:
+        with refused("reason"):
+            remove()
+
+
+def test_failed_probation_only_for_a_probationer(tree):
+    official = admit_official(tree.cell_a, d("2020-03-01"))
+    with refused("reason", match="dự bị"):
+        member_remove(
+            member=official,
+            kind=K.STRUCK_OFF,
+            reason=R.PROBATION_FAILED,
+            effective_date=d("2022-06-01"),
+            decision=make_decision(d("2022-06-01")),
+        )
+    probationer = admit(tree.cell_a, d("2021-03-01"))
+    member_remove(
+        member=probationer,
+        kind=K.STRUCK_OFF,
+        reason=R.PROBATION_FAILED,
+        effective_date=d("2022-03-10"),
+        decision=make_decision(d("2022-03-10")),
+    )
+
+
+def test_discharge_only_for_a_member_who_kept_the_standards(tree):
+    member = admit_official(tree.cell_a, d("2020-03-01"))
+    with refused("standards_kept"):
+        member_remove(
+            member=member,
+            kind=K.DISCHARGED,
+            reason=R.ON_REQUEST,
+            effective_date=d("2022-06-01"),
+            decision=make_decision(d("2022-06-01")),
+        )
+
+
+def expel(member: Member, reason: str, on: datetime.date) -> None:
+    member_remove(
+        member=member, kind=K.EXPELLED, reason=reason, effective_date=on, decision=make_decision(on)
+    )
+
+
+def test_readmission_needs_the_provinces_written_consent(tree):
+    member = admit_official(tree.cell_a, d("2012-03-01"))
+    strike_off(member, d("2015-03-10"))
+    with refused("consent_no"):
+        readmit(member, tree.cell_a, d("2019-03-10"), consent=None)
+    with refused("consent_date"):
+        readmit(member, tree.cell_a, d("2019-03-10"), consent=make_decision(d("2019-03-11")))
+    event = readmit(member, tree.cell_a, d("2019-03-10"), consent=make_decision(d("2019-02-01")))
+    assert (event.consent_date, event.consent_no != "") == (d("2019-02-01"), True)
+
+
+def test_readmission_after_a_less_serious_crime_waits_60_months_after_the_record_is_cleared(tree):
+    member = admit_official(tree.cell_a, d("2010-03-01"))
+    expel(member, R.CRIME_CONVICTION, d("2014-03-10"))
+    with refused("record_cleared_on"):
+        readmit(member, tree.cell_a, d("2020-03-10"))
+    with refused("decision_date", match="xóa án tích"):
+        readmit(member, tree.cell_a, d("2020-03-10"), record_cleared_on=d("2016-01-01"))
+    readmit(member, tree.cell_a, d("2021-01-01"), record_cleared_on=d("2016-01-01"))
+
+
+def test_readmission_after_asking_to_leave_for_family_hardship(tree):
+    member = admit_official(tree.cell_a, d("2012-03-01"))
+    member_remove(
+        member=member,
+        kind=K.DISCHARGED,
+        reason=R.ON_REQUEST_HARDSHIP,
+        effective_date=d("2015-03-10"),
+        decision=make_decision(d("2015-03-10")),
+        standards_kept=True,
+    )
+    with refused("decision_date"):
+        readmit(member, tree.cell_a, d("2018-03-09"))
+    readmit(member, tree.cell_a, d("2018-03-10"))

@@ -733,6 +733,7 @@ def test_removal(cast, client, kind, reason):
     member = cast.members.b
     client.force_login(cast.users.office)
     data = {**decision(), "kind": kind, "reason": reason, "effective_date": "05/06/2023"}
+    data["standards_kept"] = "on"  # asked of a discharge only (R13)
     assert_done(client.post(url("member_remove", member), data), member)
     assert member.status == Status.REMOVED
     event = member.events.last()
@@ -770,9 +771,17 @@ def test_readmission(cast, client):
     member = cast.members.b
     strike_off(member, d("2019-01-10"))
     client.force_login(cast.users.office)
-    data = {**decision(), "unit": str(cast.tree.cell_b.pk), "ceremony_date": "10/06/2023"}
+    data = {
+        **decision(),
+        "unit": str(cast.tree.cell_b.pk),
+        "ceremony_date": "10/06/2023",
+        "consent_no": "1250-CV/TU",
+        "consent_date": "20/05/2023",
+    }
+    first = member.admitted_on
     assert_done(client.post(url("member_readmit", member), data), member)
-    assert (member.status, member.admitted_on) == (Status.PROBATIONARY, d("2023-06-05"))
+    # The first admission stays the record's (R15).
+    assert (member.status, member.admitted_on) == (Status.PROBATIONARY, first)
     assert member.events.last().kind == K.READMISSION
 
 
@@ -864,3 +873,96 @@ def test_random_input_to_the_admission_form_never_fails_nor_writes_half(cast, cl
         member = Member.objects.latest("pk")
         assert member.derived_state() == member.state
         assert member.events.get().kind == K.ADMISSION
+
+
+# --- issue 24: recognition from the end of probation (R8) ----------------------------------------
+
+
+def test_recognition_form_prefills_the_end_of_probation_and_today(cast, client):
+    client.force_login(cast.users.office)
+    html = client.get(url("member_recognize", cast.members.a)).content.decode()
+    assert 'name="effective_date" value="01/03/2023"' in html
+    assert 'name="decision_date" value="05/06/2023"' in html
+    # The cell's deadline (30 working days after 01/03/2023) is past on the page's day.
+    assert "12/04/2023" in html and "Đã quá hạn" in html
+
+
+def test_recognition_decided_later_is_accepted_from_the_end_of_probation(cast, client):
+    client.force_login(cast.users.office)
+    data = {
+        **decision(decision_date="10/04/2023"),
+        "effective_date": "01/03/2023",
+        "resolution_date": "20/03/2023",
+    }
+    response = client.post(url("member_recognize", cast.members.a), data)
+    assert response.status_code == 302
+    member = Member.objects.get(pk=cast.members.a.pk)
+    assert (member.status, member.recognized_on) == (Status.OFFICIAL, d("2023-03-01"))
+
+
+def test_recognition_dated_on_the_decision_is_refused_next_to_the_date(cast, client):
+    client.force_login(cast.users.office)
+    data = {**decision(decision_date="10/04/2023"), "effective_date": "10/04/2023"}
+    with nothing_written():
+        response = client.post(url("member_recognize", cast.members.a), data)
+    assert "01/03/2023" in str(form_errors(response)["effective_date"])
+
+
+# --- issue 24: removal kinds and reasons (R10-R13), re-admission (R14) ----------------------------
+
+
+def test_a_reason_of_another_kind_is_refused_next_to_the_reason(cast, client):
+    client.force_login(cast.users.office)
+    data = {
+        **decision(),
+        "kind": K.DISCHARGED,
+        "reason": R.UNPAID_DUES,
+        "effective_date": "05/06/2023",
+    }
+    data["standards_kept"] = "on"
+    with nothing_written():
+        response = client.post(url("member_remove", cast.members.b), data)
+    assert "xin ra khỏi Đảng" in str(form_errors(response)["reason"])
+
+
+def test_a_discharge_unconfirmed_is_refused_next_to_the_checkbox(cast, client):
+    client.force_login(cast.users.office)
+    data = {
+        **decision(),
+        "kind": K.DISCHARGED,
+        "reason": R.ON_REQUEST,
+        "effective_date": "05/06/2023",
+    }
+    with nothing_written():
+        response = client.post(url("member_remove", cast.members.b), data)
+    assert "kỷ luật trước" in str(form_errors(response)["standards_kept"])
+    data["standards_kept"] = "on"
+    assert client.post(url("member_remove", cast.members.b), data).status_code == 302
+    assert Member.objects.get(pk=cast.members.b.pk).status == Status.REMOVED
+
+
+def test_readmission_without_the_provinces_consent_is_refused_next_to_the_field(cast, client):
+    strike_off(cast.members.b, d("2019-01-10"))
+    client.force_login(cast.users.board)
+    data = {**decision(), "unit": str(cast.tree.cell_b.pk), "ceremony_date": "10/06/2023"}
+    with nothing_written():
+        response = client.post(url("member_readmit", cast.members.b), data)
+    assert "tỉnh ủy" in str(form_errors(response)["consent_no"])
+    data.update(consent_no="1250-CV/TU", consent_date="01/05/2023")
+    assert client.post(url("member_readmit", cast.members.b), data).status_code == 302
+    member = Member.objects.get(pk=cast.members.b.pk)
+    assert (member.status, member.admitted_on) == (Status.PROBATIONARY, cast.members.b.admitted_on)
+
+
+@pytest.mark.parametrize(
+    ("reason", "shown"),
+    [
+        (R.UNPAID_DUES, "Có thể xét kết nạp lại từ ngày 10/01/2026"),
+        (R.QUIT_ACTIVITIES, "Không bao giờ"),
+    ],
+)
+def test_a_removed_members_page_says_when_readmission_is_possible(cast, client, reason, shown):
+    strike_off(cast.members.b, d("2023-01-10"), reason=reason)
+    client.force_login(cast.users.office)
+    html = client.get(url("member_detail", cast.members.b)).content.decode()
+    assert shown in html

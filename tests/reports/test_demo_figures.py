@@ -1,5 +1,6 @@
 """The demo data rebuilds the article's figures, read back through the command line."""
 
+import datetime
 import json
 import subprocess
 import sys
@@ -267,3 +268,43 @@ def test_the_demo_exported_and_imported_into_an_empty_database_gives_the_same_re
         assert all(m.derived_state() == m.state for m in Member.objects.all())
         transaction.set_rollback(True)
     assert after == before
+
+
+@pytest.mark.django_db
+def test_every_demo_record_obeys_the_rules(demo):
+    """Issue 24: each rule the services now enforce, checked over the demo's rows."""
+    from members import rules
+    from members.choices import GeneralEducation
+    from members.models import Event
+
+    K = Event.Kind
+    events = list(Event.objects.order_by("member_id", "effective_date", "pk"))
+    by_member: dict[int, list[Event]] = {}
+    for event in events:
+        by_member.setdefault(event.member_id, []).append(event)
+    admitted_on = dict(Member.objects.values_list("pk", "admitted_on"))
+    problems = []
+    for member_id, timeline in by_member.items():
+        kinds = [e.kind for e in timeline]
+        if kinds.count(K.EXEMPTION) > 1 or kinds.count(K.TEMPORARY_TRANSFER) > 1:
+            problems.append((member_id, "exempted or temporarily transferred twice"))
+        for index, e in enumerate(timeline):
+            before = timeline[:index]
+            if e.kind == K.RECOGNITION:  # R8: official from the end of probation
+                admissions = [b for b in before if b.kind in Event.ADMISSION_KINDS]
+                end = rules.probation_end(rules.probation_start(admissions, admitted_on[member_id]))
+                if e.effective_date != end or e.decision_date < e.effective_date:
+                    problems.append((member_id, "recognition", e.effective_date, end))
+            if e.kind in Event.REMOVAL_KINDS and e.reason not in rules.removal_reasons(e.kind):
+                problems.append((member_id, "removal reason", e.kind, e.reason))  # R10-R13
+            if e.kind == K.READMISSION and not (e.consent_no and e.consent_date <= e.decision_date):
+                problems.append((member_id, "re-admission without consent"))  # R14
+            late = e.decision_date is not None and e.decision_date >= datetime.date(2025, 7, 1)
+            if late and "phường" not in e.issuing_body:
+                problems.append((member_id, "post-2025 decision", e.issuing_body))  # R28
+    primary = Member.objects.filter(
+        general_education=GeneralEducation.PRIMARY, events__kind=K.ADMISSION
+    )
+    assert not primary.exists()  # R2: an urban district
+    assert not Member.objects.filter(status=Status.PROBATIONARY).exclude(party_card_no="").exists()
+    assert problems == []

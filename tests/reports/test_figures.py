@@ -52,6 +52,7 @@ def remove(member, kind, reason, on, directive=None):
         reason=reason,
         effective_date=on,
         decision=make_decision(on, directive=directive),
+        standards_kept=True,  # a discharge: the member kept the standards (R13)
     )
 
 
@@ -89,14 +90,15 @@ def history(tree, directive28) -> SimpleNamespace:
         unit=b,
         decision=make_decision(d("2022-03-01")),
         ceremony_date=d("2022-03-01"),
+        consent=make_decision(d("2022-02-01")),
     )
     admit(c, d("2022-03-05"))
     member_restore(
         member=m7, unit=c, effective_date=d("2022-04-01"), decision=make_decision(d("2022-04-01"))
     )
     member_recognize(
-        member=m12, effective_date=d("2022-04-20"), decision=make_decision(d("2022-04-20"))
-    )
+        member=m12, effective_date=d("2022-04-05"), decision=make_decision(d("2022-04-20"))
+    )  # official from the end of probation, decided later (R8)
     for member, to_unit, on in ((m1, b, d("2022-05-01")), (m2, c, d("2022-06-01"))):
         member_transfer(
             member=member, to_unit=to_unit, effective_date=on, decision=make_decision(on)

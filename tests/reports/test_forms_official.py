@@ -33,7 +33,12 @@ YEAR = (d("2022-01-01"), d("2022-12-31"))
 
 def remove(member, kind, reason, on):
     member_remove(
-        member=member, kind=kind, reason=reason, effective_date=on, decision=make_decision(on)
+        member=member,
+        kind=kind,
+        reason=reason,
+        effective_date=on,
+        decision=make_decision(on),
+        standards_kept=True,  # a discharge: the member kept the standards (R13)
     )
 
 
@@ -128,6 +133,7 @@ def test_a_readmitted_member_struck_off_before_recognition_was_probationary(tree
         unit=tree.cell_a,
         decision=make_decision(d("2018-06-01")),
         ceremony_date=d("2018-06-01"),
+        consent=make_decision(d("2018-05-01")),
     )
     remove(member, K.STRUCK_OFF, R.PROBATION_FAILED, d("2019-03-01"))
     assert (
