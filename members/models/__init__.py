@@ -30,6 +30,7 @@ from .event import (
     Membership,
     MembershipQuerySet,
     RemovalReason,
+    TemporaryPurpose,
 )
 from .member import (
     ACTIVE_STATUSES,
@@ -41,6 +42,7 @@ from .member import (
     Status,
 )
 from .names import MemberName
+from .party import CardKind, OfficeTransfer, PartyCard
 from .roster import (
     ExportStatus,
     ImportStatus,
@@ -57,6 +59,7 @@ __all__ = [
     "OPENING_KINDS",
     "REMOVAL_KINDS",
     "TRANSFER_KINDS",
+    "CardKind",
     "Directive",
     "Event",
     "EventKind",
@@ -69,6 +72,8 @@ __all__ = [
     "MemberState",
     "Membership",
     "MembershipQuerySet",
+    "OfficeTransfer",
+    "PartyCard",
     "Prefix",
     "RecordView",
     "RemovalReason",
@@ -77,4 +82,5 @@ __all__ = [
     "RosterImport",
     "RosterImportRow",
     "Status",
+    "TemporaryPurpose",
 ]

@@ -27,8 +27,19 @@ from .imports import (
     roster_import_recheck,
     roster_template,
 )
+from .party import (
+    card_record,
+    exemption_end,
+    temporary_overdue,
+    temporary_return,
+    transfer_receive,
+    transfer_send,
+    transfers_pending,
+)
 
 __all__ = [
+    "card_record",
+    "exemption_end",
     "member_admit",
     "member_death",
     "member_detail",
@@ -53,4 +64,9 @@ __all__ = [
     "roster_import_list",
     "roster_import_recheck",
     "roster_template",
+    "temporary_overdue",
+    "temporary_return",
+    "transfer_receive",
+    "transfer_send",
+    "transfers_pending",
 ]

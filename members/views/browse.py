@@ -21,6 +21,7 @@ from django.views.decorators.http import require_safe
 from .. import rules, selectors
 from ..access import get_member, may_edit_member
 from ..models import ACTIVE_STATUSES, Event, Member, RecordView, Status
+from ..party_selectors import member_party_records
 
 RECENT_VIEWS = 20
 
@@ -227,6 +228,7 @@ def member_detail(request, pk: int):
             _probation_ends(member, events) if member.status == Status.PROBATIONARY else None
         ),
         "today": timezone.localdate(),
+        **member_party_records(member, events),
     }
     if may_edit:
         context["audit"] = _audit(member, events)
