@@ -42,7 +42,10 @@ def refused(field: str | None = None, match: str | None = None):
         assert match in " ".join(info.value.messages), info.value.messages
 
 
-def old_member(unit, *, born=d("1960-01-01"), gender="male") -> Member:
+OLD = d("1960-01-01")
+
+
+def old_member(unit, *, born=OLD, gender="male") -> Member:
     return admit_official(unit, d("2015-03-01"), born=born, gender=gender)
 
 
@@ -210,7 +213,10 @@ def test_overdue_lists_those_past_their_term_not_returned(tree, django_user_mode
 # --- R25: party cards -------------------------------------------------------------------------
 
 
-def card(member, kind=CardKind.ISSUE, number="09012345", on=d("2023-07-01")):
+CARD_DAY = d("2023-07-01")
+
+
+def card(member, kind=CardKind.ISSUE, number="09012345", on=CARD_DAY):
     return member_card_record(member=member, kind=kind, number=number, issued_on=on)
 
 

@@ -526,7 +526,10 @@ def test_restoration_to_a_unit_that_holds_no_members_is_refused(tree):
 def test_event_before_the_members_last_event_is_refused(tree):
     member = admit_official(tree.cell_a, d("2020-03-01"))  # recognized 01/03/2021
     member_temporary_transfer(
-        member=member, destination="Đảng bộ xã Tân Lộc", effective_date=ON, decision=make_decision(ON)
+        member=member,
+        destination="Đảng bộ xã Tân Lộc",
+        effective_date=ON,
+        decision=make_decision(ON),
     )
     before = ON - datetime.timedelta(days=1)
     with refused("effective_date"):

@@ -89,7 +89,10 @@ def test_temporary_transfer_term_refused_next_to_the_field(cast, client):
     )
 
 
-def overdue_temporary(member, on=d("2023-01-05")):
+TEMPORARY_START = d("2023-01-05")
+
+
+def overdue_temporary(member, on=TEMPORARY_START):
     return member_temporary_transfer(
         member=member,
         destination="Đảng bộ xã Tân Lộc",
