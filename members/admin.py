@@ -24,6 +24,8 @@ from .models import (
     Member,
     MemberName,
     Membership,
+    OfficeTransfer,
+    PartyCard,
     RecordView,
     RosterExport,
     RosterExportPart,
@@ -398,3 +400,20 @@ class RosterImportRowAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("roster_import__content")
+
+
+# Issue 24: written by members.services (cards, two-step transfers); shown, not edited here.
+@admin.register(PartyCard)
+class PartyCardAdmin(ReadOnlyAdmin):
+    fields = ["member", "kind", "number", "issued_on", "decision_no", "notes", "created_by"]
+    readonly_fields = fields
+    list_display = ["member", "kind", "number", "issued_on"]
+    list_select_related = ["member"]
+
+
+@admin.register(OfficeTransfer)
+class OfficeTransferAdmin(ReadOnlyAdmin):
+    fields = ["member", "from_unit", "to_unit", "sent_on", "received_on"]
+    readonly_fields = fields
+    list_display = fields
+    list_select_related = ["member", "from_unit", "to_unit"]
