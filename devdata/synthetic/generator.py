@@ -486,7 +486,11 @@ class Generator:
 
     def rows(self, member_id, event_id, period_id, life: Life, person: dict):
         stamp = self.stamp
-        events = [(event_id + i, member_id, *e, "", None, stamp) for i, e in enumerate(life.events)]
+        # (notes; ended_on, purpose, term_end: no period ended, no term recorded; created_by)
+        events = [
+            (event_id + i, member_id, *e, "", None, "", None, None, stamp)
+            for i, e in enumerate(life.events)
+        ]
         periods = [
             (
                 period_id + i,
