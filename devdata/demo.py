@@ -33,7 +33,7 @@ from branches.models import Unit
 from branches.services import unit_create, unit_dissolve, unit_move
 from common.dates import add_months
 from common.vntext import fold
-from members import choices, services
+from members import choices, rules, services
 from members.models import Directive, Event, Member, Membership, Status
 
 from .accounts import PASSWORD, create_accounts  # noqa: F401 (PASSWORD: load_demo says it)
@@ -549,11 +549,15 @@ class DemoBuilder:
                 if exempt_left and cell.profile == "area" and self.rng.random() < 0.02:
                     exempt_left -= 1
                     day = self.period_day()
-                    services.member_exempt(
-                        member=member,
-                        effective_date=day,
-                        decision=self.decision(day, "Chi ủy", prefix="QĐ/CB"),
-                    )
+                    # R16: only the old (men over 60, women over 55), in poor health, on request.
+                    if rules.exemption_age_reached(member.gender, member.age_on(day)):
+                        services.member_exempt(
+                            member=member,
+                            effective_date=day,
+                            decision=self.decision(day, "Chi ủy", prefix="QĐ/CB"),
+                            poor_health=True,
+                            on_request=True,
+                        )
 
     def after_article(self) -> None:
         """Life goes on: the rest are recognized, the 2025 reorganization, new probationers."""

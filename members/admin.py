@@ -25,6 +25,8 @@ from .models import (
     Member,
     MemberName,
     Membership,
+    OfficeTransfer,
+    PartyCard,
     RecordView,
     RosterExport,
     RosterExportPart,
@@ -421,3 +423,20 @@ class RosterValueMappingAdmin(admin.ModelAdmin):
     list_filter = ("column",)
     search_fields = ("written", "office__name")
     raw_id_fields = ("office",)
+
+
+# Issue 24: written by members.services (cards, two-step transfers); shown, not edited here.
+@admin.register(PartyCard)
+class PartyCardAdmin(ReadOnlyAdmin):
+    fields = ["member", "kind", "number", "issued_on", "decision_no", "notes", "created_by"]
+    readonly_fields = fields
+    list_display = ["member", "kind", "number", "issued_on"]
+    list_select_related = ["member"]
+
+
+@admin.register(OfficeTransfer)
+class OfficeTransferAdmin(ReadOnlyAdmin):
+    fields = ["member", "from_unit", "to_unit", "sent_on", "received_on"]
+    readonly_fields = fields
+    list_display = fields
+    list_select_related = ["member", "from_unit", "to_unit"]

@@ -19,7 +19,7 @@ from branches.models import Unit
 from branches.widgets import CellPicker
 from common.textcheck import add_text_validators
 
-from .models import Directive, Event, Member
+from .models import Directive, Event, Member, TemporaryPurpose
 from .rules import RECORD_FIELDS, citizen_id_problem, removal_reasons
 from .services import Decision
 
@@ -413,10 +413,26 @@ class TransferForm(EntryForm):
         label=_("Ngày chuyển (dd/mm/yyyy)"),
         help_text=_("Ngày đảng viên bắt đầu sinh hoạt ở nơi mới."),
     )
+    # R17: a temporary transfer's purpose and term.
+    purpose = forms.ChoiceField(
+        label=_("Mục đích chuyển tạm thời"),
+        choices=[(v, label) for v, label in TemporaryPurpose.choices if v],
+        initial=TemporaryPurpose.WORK,
+        required=False,
+        help_text=_("Thay đổi nơi cư trú, làm việc: 3 đến dưới 12 tháng; đi học: 3 đến 24 tháng."),
+    )
+    term_end = DayField(
+        label=_("Thời hạn đến ngày (dd/mm/yyyy)"),
+        required=False,
+        help_text=_("Chỉ ghi khi chuyển sinh hoạt tạm thời."),
+    )
 
     cell_scopes = {"to_unit": "move"}
     fieldsets = (
-        (_("Chuyển đi đâu"), ("mode", "to_unit", "destination", "effective_date")),
+        (
+            _("Chuyển đi đâu"),
+            ("mode", "to_unit", "destination", "effective_date", "purpose", "term_end"),
+        ),
         DECISION_FIELDSET,
     )
 
@@ -430,6 +446,8 @@ class TransferForm(EntryForm):
                 self.add_error("to_unit", _("Hãy chọn chi bộ chuyển đến."))
         elif mode == self.OUT:
             data["to_unit"] = None
+        elif data.get("term_end") is None and "term_end" not in self.errors:
+            self.add_error("term_end", _("Cần ghi thời hạn chuyển sinh hoạt tạm thời."))
         return data
 
 
@@ -485,7 +503,15 @@ class ExemptForm(EntryForm):
         label=_("Miễn sinh hoạt từ ngày (dd/mm/yyyy)"),
         help_text=_("Đảng viên được miễn sinh hoạt vẫn là đảng viên."),
     )
-    fieldsets = ((_("Miễn sinh hoạt đảng"), ("effective_date", *DECISION_FIELDS)),)
+    # R16: old (men over 60, women over 55, checked from the record), and these two.
+    poor_health = forms.BooleanField(label=_("Sức khỏe yếu"), required=False)
+    on_request = forms.BooleanField(label=_("Có đơn đề nghị của đảng viên"), required=False)
+    fieldsets = (
+        (
+            _("Miễn sinh hoạt đảng"),
+            ("effective_date", "poor_health", "on_request", *DECISION_FIELDS),
+        ),
+    )
 
 
 class RestoreForm(EntryForm):

@@ -269,3 +269,46 @@ def party_age(
     if out_from is not None:
         out_days += (on - out_from).days
     return PartyAge(since=since, days=max(0, (on - since).days - out_days))
+
+
+# --- issue 24, items 5 and 6 (R16, R17, R18) ----------------------------------------------------
+
+# R16 (QĐ 24 §7.1): a member may be exempted from work and activities when old (men over 60,
+# women over 55) and in poor health, and asking for it. RULES.md cites a primary text and does
+# not mark the ages secondary; they are here, one place, as the rule's numbers.
+EXEMPTION_MIN_AGE = {"male": 60, "female": 55}
+
+# R17 (QĐ 24 §6.3.2): a temporary transfer lasts 3 months to under 12 (work, residence), or 3
+# to 24 months (study).
+TEMPORARY_MIN_MONTHS = 3
+TEMPORARY_MAX_MONTHS = {"work": 12, "study": 24}
+
+# R18 (QĐ 29 §6.3): the member presents the introduction within 30 working days.
+TRANSFER_ARRIVAL_WORKING_DAYS = 30
+
+
+def exemption_age_reached(gender: str, age: int) -> bool:
+    """R16: "men over 60, women over 55": past the 60th (55th) birthday, that is, an age in
+    full years of at least 60 (55)."""
+    minimum = EXEMPTION_MIN_AGE.get(gender)
+    return minimum is not None and age >= minimum
+
+
+def exemption_earliest(gender: str, born: datetime.date) -> datetime.date:
+    """R16: the first day a member of ``gender`` born on ``born`` is old enough."""
+    return add_months(born, 12 * EXEMPTION_MIN_AGE[gender])
+
+
+def temporary_term_bounds(
+    start: datetime.date, purpose: str
+) -> tuple[datetime.date, datetime.date, bool]:
+    """R17: the earliest and latest last day of a temporary transfer from ``start``, and
+    whether the latest is itself allowed (study: up to 24 months; work: under 12)."""
+    earliest = add_months(start, TEMPORARY_MIN_MONTHS)
+    latest = add_months(start, TEMPORARY_MAX_MONTHS[purpose])
+    return earliest, latest, purpose == "study"
+
+
+def arrival_deadline(sent_on: datetime.date) -> datetime.date:
+    """R18: the last day the receiving office may record the arrival."""
+    return add_working_days(sent_on, TRANSFER_ARRIVAL_WORKING_DAYS)

@@ -21,6 +21,14 @@ urlpatterns = [
     path("<int:pk>/exempt/", views.member_exempt, name="member_exempt"),
     path("<int:pk>/restore/", views.member_restore, name="member_restore"),
     path("<int:pk>/readmit/", views.member_readmit, name="member_readmit"),
+    # issue 24: periods, cards, transfers between offices in two steps
+    path("<int:pk>/exempt/end/", views.exemption_end, name="exemption_end"),
+    path("<int:pk>/temporary/return/", views.temporary_return, name="temporary_return"),
+    path("<int:pk>/card/", views.card_record, name="card_record"),
+    path("<int:pk>/send/", views.transfer_send, name="transfer_send"),
+    path("transfers/<int:pk>/receive/", views.transfer_receive, name="transfer_receive"),
+    path("transfers/pending/", views.transfers_pending, name="transfers_pending"),
+    path("temporary/overdue/", views.temporary_overdue, name="temporary_overdue"),
     # rosters in and out as Excel workbooks
     path("imports/", views.roster_import_list, name="roster_import_list"),
     path("imports/template.xlsx", views.roster_template, name="roster_template"),

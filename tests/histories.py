@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from branches.models import Unit
 from common.dates import add_months
 from members.models import ACTIVE_STATUSES, Directive, Event, Member, Status
-from members.rules import removal_reasons
+from members.rules import exemption_earliest, removal_reasons
 from members.services import (
     member_admit,
     member_exempt,
@@ -175,6 +175,8 @@ class History:
             removal = member.events.filter(kind__in=Event.REMOVAL_KINDS).last()
             if removal is not None:
                 self._wait_until(add_months(removal.effective_date, 36), variant)
+        elif name == "exempt":  # R16: old enough (the member's health and request: given)
+            self._wait_until(exemption_earliest(member.gender, member.date_of_birth), variant)
         day = self.day
         decision = make_decision(day, directive=decision.directive)
         if name == "recognize":
@@ -224,7 +226,13 @@ class History:
         elif name == "death":
             member_record_death(member=member, effective_date=day)
         elif name == "exempt":
-            member_exempt(member=member, effective_date=day, decision=decision)
+            member_exempt(
+                member=member,
+                effective_date=day,
+                decision=decision,
+                poor_health=True,
+                on_request=True,
+            )
         elif name == "restore":
             member_restore(member=member, unit=unit, effective_date=day, decision=decision)
         elif name == "readmit":

@@ -30,7 +30,8 @@ _MEMBER_ORDER = (
 _EVENT_ORDER = (
     "id member_id kind effective_date unit_id other_unit_id other_unit_name probationary "
     "decision_no decision_date issuing_body directive_id ceremony_date sponsors reason "
-    "resolution_date consent_no consent_date record_cleared_on notes created_by_id created_at"
+    "resolution_date consent_no consent_date record_cleared_on notes "
+    "ended_on purpose term_end created_by_id created_at"
 ).split()
 _MEMBERSHIP_ORDER = "id member_id unit_id start_date end_date start_event_id end_event_id".split()
 _UNIT_ORDER = "id code name kind founded_on dissolved_on successor_id spans_tree".split()

@@ -488,8 +488,10 @@ class Generator:
 
     def rows(self, member_id, event_id, period_id, life: Life, person: dict):
         stamp = self.stamp
+        # (resolution_date, consent_no, consent_date, record_cleared_on; notes; ended_on,
+        # purpose, term_end: no period ended, no term recorded; created_by)
         events = [
-            (event_id + i, member_id, *e, None, "", None, None, "", None, stamp)
+            (event_id + i, member_id, *e, None, "", None, None, "", None, "", None, None, stamp)
             for i, e in enumerate(life.events)
         ]
         periods = [

@@ -30,6 +30,7 @@ from .event import (
     Membership,
     MembershipQuerySet,
     RemovalReason,
+    TemporaryPurpose,
 )
 from .member import (
     ACTIVE_STATUSES,
@@ -41,6 +42,7 @@ from .member import (
     Status,
 )
 from .names import MemberName
+from .party import CardKind, OfficeTransfer, PartyCard
 from .roster import (
     ExportStatus,
     ImportStatus,
@@ -60,6 +62,7 @@ __all__ = [
     "REMOVAL_KINDS",
     "TRANSFER_KINDS",
     "BulkRead",
+    "CardKind",
     "Directive",
     "Event",
     "EventKind",
@@ -72,6 +75,8 @@ __all__ = [
     "MemberState",
     "Membership",
     "MembershipQuerySet",
+    "OfficeTransfer",
+    "PartyCard",
     "Prefix",
     "RecordView",
     "RemovalReason",
@@ -81,5 +86,6 @@ __all__ = [
     "RosterImportRow",
     "RosterValueMapping",
     "Status",
+    "TemporaryPurpose",
     "WorkerHeartbeat",
 ]

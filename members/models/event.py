@@ -62,6 +62,14 @@ class RemovalReason(models.TextChoices):
     CRIME_CONVICTION = "crime_conviction", _("Bị kết án hình sự về tội phạm ít nghiêm trọng")
 
 
+class TemporaryPurpose(models.TextChoices):
+    """R17: why a member attends elsewhere for a while, which sets the longest term."""
+
+    NONE = "", _("—")
+    WORK = "work", _("Thay đổi nơi cư trú, nơi làm việc")
+    STUDY = "study", _("Đi học")
+
+
 # Kinds by what they do (module level so that Meta's constraints can name them).
 ADMISSION_KINDS = (EventKind.ADMISSION, EventKind.READMISSION)
 REMOVAL_KINDS = (EventKind.STRUCK_OFF, EventKind.DISCHARGED, EventKind.EXPELLED)
@@ -157,6 +165,18 @@ class Event(models.Model):
     consent_date = models.DateField(_("ngày văn bản đồng ý của tỉnh ủy"), null=True, blank=True)
     record_cleared_on = models.DateField(_("ngày được xóa án tích"), null=True, blank=True)
     notes = models.TextField(_("ghi chú"), blank=True)
+    # R16, R17 (issue 24): an exemption ends when the member returns to activities, a
+    # temporary transfer when the member returns home (docs/decisions/0009-periods-on-events.md).
+    ended_on = models.DateField(_("ngày kết thúc"), null=True, blank=True)
+    # R17: a temporary transfer's purpose and the last day of its term.
+    purpose = models.CharField(
+        _("mục đích"),
+        max_length=10,
+        choices=TemporaryPurpose.choices,
+        blank=True,
+        default=TemporaryPurpose.NONE,
+    )
+    term_end = models.DateField(_("thời hạn đến"), null=True, blank=True)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -228,6 +248,33 @@ class Event(models.Model):
                 condition=Q(probationary=False)
                 | Q(kind__in=[EventKind.TRANSFER_IN, EventKind.RESTORATION]),
                 name="event_probationary_only_arrivals",
+            ),
+            # R16, R17: only an exemption or a temporary transfer ends, not before it starts;
+            # only a temporary transfer has a purpose and a term, ending after it starts.
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True)
+                | (
+                    Q(kind__in=[EventKind.EXEMPTION, EventKind.TEMPORARY_TRANSFER])
+                    & Q(ended_on__gte=F("effective_date"))
+                ),
+                name="event_ended_only_periods",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=EventKind.TEMPORARY_TRANSFER)
+                | (Q(purpose="") & Q(term_end__isnull=True)),
+                name="event_term_only_temporary",
+            ),
+            models.CheckConstraint(
+                condition=Q(term_end__isnull=True) | Q(term_end__gt=F("effective_date")),
+                name="event_term_after_start",
+            ),
+            # Never two exemptions open at once, nor two temporary transfers.
+            models.UniqueConstraint(
+                fields=["member", "kind"],
+                condition=Q(kind__in=[EventKind.EXEMPTION, EventKind.TEMPORARY_TRANSFER])
+                & Q(ended_on__isnull=True),
+                name="event_one_open_period",
+                violation_error_message=_("Đảng viên đang có một lần như vậy chưa kết thúc."),
             ),
         ]
         indexes = [

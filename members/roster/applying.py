@@ -267,8 +267,15 @@ def _record_death(member: Member, e: EventArgs):
 
 
 def _exempt(member: Member, e: EventArgs):
+    # A roster's exemption stands for the cell's decision, taken on R16's grounds (poor
+    # health, the member's request); the age is still checked.
     return services.member_exempt(
-        member=member, effective_date=e.day, decision=e.decision, user=e.user
+        member=member,
+        effective_date=e.day,
+        decision=e.decision,
+        poor_health=True,
+        on_request=True,
+        user=e.user,
     )
 
 

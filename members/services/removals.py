@@ -1,4 +1,4 @@
-"""Leaving the roll and coming back: removals, death, exemption, restoration."""
+"""Leaving the roll and coming back: removals, death, restoration (exemption: ``periods``)."""
 
 from __future__ import annotations
 
@@ -130,25 +130,6 @@ def member_record_death(
         effective_date=effective_date,
         unit=member.unit,
         decision=decision or Decision(),
-        user=user,
-    )
-
-
-@transaction.atomic
-def member_exempt(
-    *, member: Member, effective_date: datetime.date, decision: Decision, user=None
-) -> Event:
-    """Exempt an old or sick member from party activities; they stay a member."""
-    member = locked(member)
-    check_active(member, K.EXEMPTION)
-    require_decision(decision, effective_date)
-    check_after_last_event(member, effective_date)
-    return write_event(
-        member,
-        kind=K.EXEMPTION,
-        effective_date=effective_date,
-        unit=member.unit,
-        decision=decision,
         user=user,
     )
 

@@ -1,4 +1,5 @@
-"""Transfers: within this system, out of it, into it, and temporary ones."""
+"""Transfers: within this system (in one step, or in two between offices), out of it, into it.
+Temporary transfers are in ``periods``."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from branches.models import Unit
+from common.dates import dmy
 
-from ..models import Event, Member, Status
+from .. import rules
+from ..models import Event, Member, OfficeTransfer, Status
 from ._checks import (
     Decision,
     K,
@@ -111,6 +114,13 @@ def member_transfer_in(
     creating = member.pk is None
     if not creating:
         member = locked(member)
+        if member.office_transfers.pending().exists():
+            raise ValidationError(
+                _(
+                    "Đảng viên đang trên đường chuyển đến một chi bộ trong hệ thống; "
+                    "chi bộ đó tiếp nhận."
+                )
+            )
         if member.status != Status.TRANSFERRED_OUT:
             raise ValidationError(
                 _("Chỉ tiếp nhận lại đảng viên đã chuyển đi (trạng thái hiện tại: %(status)s).")
@@ -159,31 +169,75 @@ def member_transfer_in(
 
 
 @transaction.atomic
-def member_temporary_transfer(
-    *,
-    member: Member,
-    destination: str = "",
-    to_unit: Unit | None = None,
-    effective_date: datetime.date,
-    decision: Decision,
-    user=None,
-) -> Event:
-    """Temporary transfer: the member attends elsewhere but stays on the home cell's roll."""
+def member_transfer_send(
+    *, member: Member, to_unit: Unit, sent_on: datetime.date, decision: Decision, user=None
+) -> OfficeTransfer:
+    """R18, step one: the sending office issues the introduction to a cell of this system
+    (any office's). The member leaves the sending cell's roll on ``sent_on`` and is on no roll
+    until the receiving office records the arrival (``member_transfer_receive``).
+
+    The departure names the destination by its name, not as ``other_unit``: the reports count
+    it as a transfer out on its day, and the arrival as a transfer in on its own, so every
+    unit's figures balance across the gap (docs/counting.md)."""
     member = locked(member)
-    check_active(member, K.TEMPORARY_TRANSFER)
-    require_decision(decision, effective_date)
-    if to_unit is None and not destination.strip():
-        raise ValidationError({"destination": _("Cần ghi nơi sinh hoạt tạm thời.")})
-    if to_unit is not None:
-        check_unit_on(to_unit, effective_date, field="to_unit", opens_period=False)
-    check_after_last_event(member, effective_date)
-    return write_event(
+    check_active(member, K.TRANSFER_OUT)
+    require_decision(decision, sent_on)
+    from_unit = member.unit
+    if to_unit.pk == from_unit.pk:
+        raise ValidationError({"to_unit": _("Đảng viên đang sinh hoạt ở chi bộ này.")})
+    check_unit_on(from_unit, sent_on, field="effective_date", opens_period=False)
+    to_unit = check_unit_on(to_unit, sent_on, field="to_unit")
+    check_after_last_event(member, sent_on)
+    departure = write_event(
         member,
-        kind=K.TEMPORARY_TRANSFER,
-        effective_date=effective_date,
-        unit=member.unit,
+        kind=K.TRANSFER_OUT,
+        effective_date=sent_on,
+        unit=from_unit,
         decision=decision,
         user=user,
-        other_unit=to_unit,
-        other_unit_name=destination.strip(),
+        other_unit_name=str(to_unit),
+        probationary=False,
     )
+    return OfficeTransfer.objects.create(
+        member=member, from_unit=from_unit, to_unit=to_unit, sent_on=sent_on, departure=departure
+    )
+
+
+@transaction.atomic
+def member_transfer_receive(
+    *, transfer: OfficeTransfer, received_on: datetime.date, decision: Decision, user=None
+) -> OfficeTransfer:
+    """R18, step two: the receiving office records the arrival, within 30 working days of the
+    introduction; the member joins ``transfer.to_unit``'s roll on ``received_on``."""
+    transfer = OfficeTransfer.objects.select_for_update().get(pk=transfer.pk)
+    member = locked(transfer.member)
+    if transfer.arrival_id is not None:
+        raise ValidationError(_("Đã tiếp nhận đảng viên này."))
+    require_decision(decision, received_on)
+    if received_on < transfer.sent_on:
+        raise ValidationError(
+            {"received_on": _("Ngày tiếp nhận không được trước ngày giới thiệu chuyển đi.")}
+        )
+    deadline = rules.arrival_deadline(transfer.sent_on)
+    if received_on > deadline:
+        raise ValidationError(
+            {
+                "received_on": _("Quá 30 ngày làm việc kể từ ngày giới thiệu (hạn cuối %(day)s).")
+                % {"day": dmy(deadline)}
+            }
+        )
+    to_unit = check_unit_on(transfer.to_unit, received_on, field="received_on")
+    check_after_last_event(member, received_on)
+    arrival = write_event(
+        member,
+        kind=K.TRANSFER_IN,
+        effective_date=received_on,
+        unit=to_unit,
+        decision=decision,
+        user=user,
+        other_unit_name=str(transfer.from_unit),
+        probationary=member.recognized_on is None,
+    )
+    transfer.arrival, transfer.received_on = arrival, received_on
+    transfer.save(update_fields=["arrival", "received_on"])
+    return transfer

@@ -28,11 +28,22 @@ from .imports import (
     roster_import_recheck,
     roster_template,
 )
+from .party import (
+    card_record,
+    exemption_end,
+    temporary_overdue,
+    temporary_return,
+    transfer_receive,
+    transfer_send,
+    transfers_pending,
+)
 from .reads import bulk_read_list
 from .takeaway import member_list_print, member_list_xlsx
 
 __all__ = [
     "bulk_read_list",
+    "card_record",
+    "exemption_end",
     "member_admit",
     "member_death",
     "member_detail",
@@ -60,4 +71,9 @@ __all__ = [
     "roster_import_map",
     "roster_import_recheck",
     "roster_template",
+    "temporary_overdue",
+    "temporary_return",
+    "transfer_receive",
+    "transfer_send",
+    "transfers_pending",
 ]

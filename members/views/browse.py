@@ -21,6 +21,7 @@ from django.views.decorators.http import require_safe
 from .. import rules, selectors
 from ..access import get_member, may_edit_member
 from ..models import ACTIVE_STATUSES, Event, Member, RecordView, Status
+from ..party_selectors import member_party_records
 
 RECENT_VIEWS = 20
 
@@ -244,6 +245,7 @@ def member_detail(request, pk: int):
         "today": timezone.localdate(),
         # Printed without the audit trail unless asked (``?audit=1``).
         "print_audit": request.GET.get("audit") == "1",
+        **member_party_records(member, events),
         "party_age": rules.party_age(events, timezone.localdate(), admitted_on=member.admitted_on),
         "readmission": _readmission(member, events),
     }

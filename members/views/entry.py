@@ -342,6 +342,8 @@ def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
                 services.member_temporary_transfer,
                 to_unit=data["to_unit"],
                 destination=data["destination"],
+                purpose=data["purpose"],
+                term_end=data["term_end"],
                 **common,
             )
         if _written(form, write):
@@ -414,6 +416,8 @@ def member_exempt(request: HttpRequest, pk: int) -> HttpResponse:
                 member=member,
                 effective_date=data["effective_date"],
                 decision=form.decision(),
+                poor_health=data["poor_health"],
+                on_request=data["on_request"],
                 user=request.user,
             ),
         ):

@@ -104,7 +104,6 @@ def test_the_interpreter_applies_every_operation(units, directive28):
     history.apply(
         [
             ("recognize", 0, cell_a, 400, 0),
-            ("exempt", 0, cell_a, 10, 0),
             ("temporary_transfer", 0, gcell, 10, 1),
             ("transfer", 0, late, 1500, 0),  # 2016: the late cell exists
             ("transfer_out", 1, cell_a, 10, 0),
@@ -116,6 +115,7 @@ def test_the_interpreter_applies_every_operation(units, directive28):
             ("arrive", 0, cell_b, 10, 1),  # member 2
             ("death", 2, cell_a, 10, 0),
             ("admit", 0, cell_a, 10, 2),  # member 3
+            ("exempt", 0, cell_a, 10, 1),  # waits until member 0 is 60 (R16), so last
         ]
     )
     assert collections.Counter(history.applied) == collections.Counter(

@@ -609,7 +609,8 @@ def test_admission_and_arrival_on_one_row_is_refused(tree, tmp_path):
 
 
 def test_every_kind_of_event(tree, directive28, tmp_path):
-    person = {"citizen_id": "092185000001"}
+    # A woman born in 1960: 57 when exempted in 2017 (R16), 60 when re-admitted in 2020.
+    person = {"citizen_id": "092185000001", "date_of_birth": "01/01/1960"}
     events = [
         event_row(
             action="Chuyển sinh hoạt trong hệ thống",

@@ -440,7 +440,7 @@ EVENTS_ON_ACTIVE_ONLY = {
     ),
     "death": lambda m, t: member_record_death(member=m, effective_date=ON),
     "exemption": lambda m, t: member_exempt(
-        member=m, effective_date=ON, decision=make_decision(ON)
+        member=m, effective_date=ON, decision=make_decision(ON), poor_health=True, on_request=True
     ),
     "recognition": lambda m, t: member_recognize(
         member=m, effective_date=ON, decision=make_decision(ON)
@@ -591,7 +591,12 @@ def test_restoration_to_a_unit_that_holds_no_members_is_refused(tree):
 
 def test_event_before_the_members_last_event_is_refused(tree):
     member = admit_official(tree.cell_a, d("2020-03-01"))  # recognized 01/03/2021
-    member_exempt(member=member, effective_date=ON, decision=make_decision(ON))
+    member_temporary_transfer(
+        member=member,
+        destination="Đảng bộ xã Tân Lộc",
+        effective_date=ON,
+        decision=make_decision(ON),
+    )
     before = ON - datetime.timedelta(days=1)
     with refused("effective_date"):
         member_transfer(
@@ -837,10 +842,13 @@ def test_a_death_notice_may_be_dated_after_the_death(tree):
 
 
 def test_exemption_keeps_the_member(tree):
-    member = admit_official(tree.cell_a, d("2018-03-01"))
+    member = admit_official(tree.cell_a, d("2018-03-01"), born=d("1960-01-01"))
+    grounds = {"poor_health": True, "on_request": True}
     with refused("decision_no"):
-        member_exempt(member=member, effective_date=ON, decision=make_decision(ON, number=""))
-    member_exempt(member=member, effective_date=ON, decision=make_decision(ON))
+        member_exempt(
+            member=member, effective_date=ON, decision=make_decision(ON, number=""), **grounds
+        )
+    member_exempt(member=member, effective_date=ON, decision=make_decision(ON), **grounds)
     member.refresh_from_db()
     assert (member.status, member.unit) == (Status.OFFICIAL, tree.cell_a)
     assert Membership.objects.get(member=member).end_date is None

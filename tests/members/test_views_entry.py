@@ -719,10 +719,17 @@ def test_temporary_transfer(cast, client):
         "mode": "temporary",
         "to_unit": str(cast.tree.cell_a.pk),
         "effective_date": "05/06/2023",
+        "purpose": "work",
+        "term_end": "05/12/2023",
     }
     assert_done(client.post(url("member_transfer", member), data), member)
     assert (member.status, member.unit) == (Status.OFFICIAL, cast.tree.cell_b)
-    assert member.events.last().kind == K.TEMPORARY_TRANSFER
+    event = member.events.last()
+    assert (event.kind, event.purpose, event.term_end) == (
+        K.TEMPORARY_TRANSFER,
+        "work",
+        d("2023-12-05"),
+    )
 
 
 @pytest.mark.parametrize(
@@ -751,8 +758,9 @@ def test_death_without_a_decision(cast, client):
 
 def test_exemption(cast, client):
     member = cast.members.b
+    Member.objects.filter(pk=member.pk).update(date_of_birth=d("1960-01-01"))  # 63 (R16)
     client.force_login(cast.users.office)
-    data = {**decision(), "effective_date": "05/06/2023"}
+    data = {**decision(), "effective_date": "05/06/2023", "poor_health": "on", "on_request": "on"}
     assert_done(client.post(url("member_exempt", member), data), member)
     assert member.status == Status.OFFICIAL
     assert member.events.last().kind == K.EXEMPTION

@@ -79,7 +79,7 @@ def history(tree, directive28) -> SimpleNamespace:
     m9 = admit_official(b, d("2020-02-01"))
     m10 = admit_official(a, d("2019-02-01"))
     remove(m10, K.STRUCK_OFF, R.NO_IMPROVEMENT, d("2021-12-31"))  # the day before: not counted
-    m11 = admit_official(c, d("2019-03-01"))
+    m11 = admit_official(c, d("2019-03-01"), born=d("1960-02-01"))  # 62 when exempted (R16)
     m12 = admit(b, d("2021-04-01"), ceremony=d("2021-04-05"))
 
     # 2022
@@ -120,7 +120,11 @@ def history(tree, directive28) -> SimpleNamespace:
     remove(m5, K.STRUCK_OFF, R.NO_IMPROVEMENT, d("2022-09-01"), directive28)
     remove(m4, K.EXPELLED, R.DISCIPLINE, d("2022-10-01"), directive28)
     member_exempt(
-        member=m11, effective_date=d("2022-11-01"), decision=make_decision(d("2022-11-01"))
+        member=m11,
+        effective_date=d("2022-11-01"),
+        decision=make_decision(d("2022-11-01")),
+        poor_health=True,
+        on_request=True,
     )
     member_temporary_transfer(
         member=m12,
