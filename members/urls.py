@@ -19,6 +19,7 @@ urlpatterns = [
     path("<int:pk>/exempt/", views.member_exempt, name="member_exempt"),
     path("<int:pk>/restore/", views.member_restore, name="member_restore"),
     path("<int:pk>/readmit/", views.member_readmit, name="member_readmit"),
+    path("<int:pk>/events/<int:event_pk>/cancel/", views.event_cancel, name="event_cancel"),
     # rosters in and out as Excel workbooks
     path("imports/", views.roster_import_list, name="roster_import_list"),
     path("imports/template.xlsx", views.roster_template, name="roster_template"),

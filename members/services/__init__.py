@@ -11,6 +11,7 @@ One module per domain (``admission``, ``probation``, ``transfers``, ``removals``
 
 from ._checks import Decision
 from .admission import member_admit, member_readmit
+from .corrections import event_cancel, event_correct
 from .probation import member_recognize, probation_ends
 from .record import member_record_save
 from .removals import member_exempt, member_record_death, member_remove, member_restore
@@ -23,6 +24,8 @@ from .transfers import (
 
 __all__ = [
     "Decision",
+    "event_cancel",
+    "event_correct",
     "member_admit",
     "member_exempt",
     "member_readmit",

@@ -1,6 +1,7 @@
 """Member pages: browsing (``browse``), data entry (``entry``), rosters in and out (``imports``)."""
 
 from .browse import member_detail, member_list
+from .corrections import event_cancel
 from .entry import (
     member_admit,
     member_death,
@@ -29,6 +30,7 @@ from .imports import (
 )
 
 __all__ = [
+    "event_cancel",
     "member_admit",
     "member_death",
     "member_detail",

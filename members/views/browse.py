@@ -210,9 +210,9 @@ def member_detail(request, pk: int):
     member = get_member(request.user, pk)
     RecordView.objects.create(user=request.user, member=member)
     events = list(
-        member.events.select_related("unit", "other_unit", "directive").order_by(
-            "effective_date", "pk"
-        )
+        member.events.select_related(
+            "unit", "other_unit", "directive", "cancelled_by", "corrected_by"
+        ).order_by("effective_date", "pk")
     )
     may_edit = may_edit_member(request.user, member)
     context = {
@@ -224,7 +224,9 @@ def member_detail(request, pk: int):
         "is_probationary": member.status == Status.PROBATIONARY,
         "is_removed": member.status == Status.REMOVED,
         "probation_ends": (
-            _probation_ends(member, events) if member.status == Status.PROBATIONARY else None
+            _probation_ends(member, [e for e in events if e.cancelled_at is None])
+            if member.status == Status.PROBATIONARY
+            else None
         ),
         "today": timezone.localdate(),
     }
