@@ -39,6 +39,7 @@ from thotnot_members.busy import database_busy
 from .. import forms, rules, selectors, services
 from ..access import get_member
 from ..models import Event, Member, Status
+from . import confirm
 
 WRITE_METHODS = ["GET", "POST"]
 
@@ -313,6 +314,15 @@ def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.TransferForm(_bound(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        if page := confirm.confirm_first(
+            request,
+            member,
+            form,
+            confirm.transfer_lines(member, data, form),
+            heading=_("Chuyển sinh hoạt đảng"),
+            template="entry_transfer.html",
+        ):
+            return page
         common = {
             "member": member,
             "effective_date": data["effective_date"],
@@ -348,6 +358,15 @@ def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.RemoveForm(_bound(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        if page := confirm.confirm_first(
+            request,
+            member,
+            form,
+            confirm.removal_lines(member, data),
+            heading=Event.Kind(data["kind"]).label,
+            template="entry_remove.html",
+        ):
+            return page
         if _written(
             form,
             lambda: services.member_remove(
@@ -374,6 +393,15 @@ def member_death(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.DeathForm(_bound(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        if page := confirm.confirm_first(
+            request,
+            member,
+            form,
+            confirm.death_lines(member, data),
+            heading=Event.Kind.DEATH.label,
+            template="entry_death.html",
+        ):
+            return page
         if _written(
             form,
             lambda: services.member_record_death(
@@ -418,6 +446,15 @@ def member_restore(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        if page := confirm.confirm_first(
+            request,
+            member,
+            form,
+            confirm.restore_lines(member, data),
+            heading=Event.Kind.RESTORATION.label,
+            template="entry_restore.html",
+        ):
+            return page
         if _written(
             form,
             lambda: services.member_restore(
@@ -443,6 +480,15 @@ def member_readmit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        if page := confirm.confirm_first(
+            request,
+            member,
+            form,
+            confirm.readmit_lines(member, data),
+            heading=Event.Kind.READMISSION.label,
+            template="entry_readmit.html",
+        ):
+            return page
         if _written(
             form,
             lambda: services.member_readmit(

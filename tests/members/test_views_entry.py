@@ -400,7 +400,8 @@ def test_an_event_refused_by_a_busy_database_says_so_and_keeps_the_input(cast, c
     data = {**decision(decision_no="77-QĐ/ĐU"), "kind": K.STRUCK_OFF, "reason": R.UNPAID_DUES}
     with nothing_written():
         response = client.post(
-            url("member_remove", member), {**data, "effective_date": "05/06/2023"}
+            url("member_remove", member),
+            {**data, "effective_date": "05/06/2023", "confirmed": "1"},
         )
     assert response.status_code == 200
     assert BUSY_TEXT in str(form_errors(response)["__all__"])
@@ -452,7 +453,7 @@ def test_expelling_a_probationer_is_refused_next_to_the_kind(cast, client):
         "effective_date": "05/06/2023",
     }
     with nothing_written():
-        response = client.post(url("member_remove", cast.members.a), data)
+        response = client.post(url("member_remove", cast.members.a), {**data, "confirmed": "1"})
     assert response.status_code == 200
     assert "dự bị" in str(form_errors(response)["kind"])
     html = response.content.decode()
@@ -478,7 +479,7 @@ def test_readmission_too_early_is_refused_next_to_the_decision_date(cast, client
     client.force_login(cast.users.board)
     data = {**decision(), "unit": str(cast.tree.cell_b.pk), "ceremony_date": "05/06/2023"}
     with nothing_written():
-        response = client.post(url("member_readmit", cast.members.b), data)
+        response = client.post(url("member_readmit", cast.members.b), {**data, "confirmed": "1"})
     assert response.status_code == 200
     assert "36" in str(form_errors(response)["decision_date"])
     assert 'value="05/06/2023"' in response.content.decode()
@@ -500,7 +501,7 @@ def test_transfer_to_a_cell_not_existing_on_that_day_is_refused_next_to_the_cell
         "effective_date": "01/02/2023",
     }
     with nothing_written():
-        response = client.post(url("member_transfer", cast.members.b), data)
+        response = client.post(url("member_transfer", cast.members.b), {**data, "confirmed": "1"})
     assert response.status_code == 200
     assert "không tồn tại" in str(form_errors(response)["to_unit"])
     assert f'<option value="{new_cell.pk}" selected>' in response.content.decode()
@@ -692,7 +693,7 @@ def test_transfer_within_the_system(cast, client):
         "to_unit": str(cast.tree.cell_a.pk),
         "effective_date": "05/06/2023",
     }
-    assert_done(client.post(url("member_transfer", member), data), member)
+    assert_done(client.post(url("member_transfer", member), {**data, "confirmed": "1"}), member)
     assert member.unit == cast.tree.cell_a
     assert [e.kind for e in member.events.filter(effective_date=d("2023-06-05"))] == [
         K.TRANSFER_OUT,
@@ -709,7 +710,7 @@ def test_transfer_out_of_the_system(cast, client):
         "destination": "Đảng ủy xã Tân Lộc",
         "effective_date": "05/06/2023",
     }
-    assert_done(client.post(url("member_transfer", member), data), member)
+    assert_done(client.post(url("member_transfer", member), {**data, "confirmed": "1"}), member)
     assert member.status == Status.TRANSFERRED_OUT
     assert member.events.last().other_unit_name == "Đảng ủy xã Tân Lộc"
 
@@ -723,7 +724,7 @@ def test_temporary_transfer(cast, client):
         "to_unit": str(cast.tree.cell_a.pk),
         "effective_date": "05/06/2023",
     }
-    assert_done(client.post(url("member_transfer", member), data), member)
+    assert_done(client.post(url("member_transfer", member), {**data, "confirmed": "1"}), member)
     assert (member.status, member.unit) == (Status.OFFICIAL, cast.tree.cell_b)
     assert member.events.last().kind == K.TEMPORARY_TRANSFER
 
@@ -736,7 +737,7 @@ def test_removal(cast, client, kind, reason):
     member = cast.members.b
     client.force_login(cast.users.office)
     data = {**decision(), "kind": kind, "reason": reason, "effective_date": "05/06/2023"}
-    assert_done(client.post(url("member_remove", member), data), member)
+    assert_done(client.post(url("member_remove", member), {**data, "confirmed": "1"}), member)
     assert member.status == Status.REMOVED
     event = member.events.last()
     assert (event.kind, event.reason) == (kind, reason)
@@ -746,7 +747,7 @@ def test_death_without_a_decision(cast, client):
     member = cast.members.b
     client.force_login(cast.users.office)
     data = {**decision(decision_no="", decision_date=""), "effective_date": "01/06/2023"}
-    assert_done(client.post(url("member_death", member), data), member)
+    assert_done(client.post(url("member_death", member), {**data, "confirmed": "1"}), member)
     assert member.status == Status.DEAD
     assert member.events.last().decision_no == ""
 
@@ -765,7 +766,7 @@ def test_restoration(cast, client):
     strike_off(member, d("2022-01-10"))
     client.force_login(cast.users.office)
     data = {**decision(), "unit": str(cast.tree.cell_a.pk), "effective_date": "05/06/2023"}
-    assert_done(client.post(url("member_restore", member), data), member)
+    assert_done(client.post(url("member_restore", member), {**data, "confirmed": "1"}), member)
     assert (member.status, member.unit) == (Status.OFFICIAL, cast.tree.cell_a)
 
 
@@ -774,7 +775,7 @@ def test_readmission(cast, client):
     strike_off(member, d("2019-01-10"))
     client.force_login(cast.users.office)
     data = {**decision(), "unit": str(cast.tree.cell_b.pk), "ceremony_date": "05/06/2023"}
-    assert_done(client.post(url("member_readmit", member), data), member)
+    assert_done(client.post(url("member_readmit", member), {**data, "confirmed": "1"}), member)
     assert (member.status, member.admitted_on) == (Status.PROBATIONARY, d("2023-06-05"))
     assert member.events.last().kind == K.READMISSION
 
@@ -867,3 +868,51 @@ def test_random_input_to_the_admission_form_never_fails_nor_writes_half(cast, cl
         member = Member.objects.latest("pk")
         assert member.derived_state() == member.state
         assert member.events.get().kind == K.ADMISSION
+
+
+# --- the check-and-confirm step (issue 25) ---------------------------------------------------------
+
+
+def test_a_removal_shows_what_it_will_record_and_saves_only_once_confirmed(cast, client):
+    member = cast.members.b
+    client.force_login(cast.users.office)
+    data = {
+        **decision(),
+        "kind": K.STRUCK_OFF,
+        "reason": R.UNPAID_DUES,
+        "effective_date": "05/06/2023",
+    }
+    with nothing_written():
+        response = client.post(url("member_remove", member), data)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Kiểm tra trước khi lưu" in html
+    assert f"{member.full_name} sẽ không còn trong danh sách của {cast.tree.cell_b.name}" in html
+    assert "05/06/2023" in html
+    assert 'name="confirmed" value="1"' in html
+    # Back to the form: nothing saved, everything typed kept.
+    with nothing_written():
+        back = client.post(url("member_remove", member), {**data, "back": "1"})
+    assert 'value="15-QĐ/ĐU"' in back.content.decode()
+    assert_done(client.post(url("member_remove", member), {**data, "confirmed": "1"}), member)
+    member.refresh_from_db()
+    assert member.status == Status.REMOVED
+
+
+@pytest.mark.parametrize(
+    "view, data",
+    [
+        ("member_death", {"effective_date": "01/06/2023", "decision_no": "", "decision_date": ""}),
+        (
+            "member_transfer",
+            {"mode": "out", "destination": "Tỉnh ủy Hậu Giang", "effective_date": "05/06/2023"},
+        ),
+    ],
+)
+def test_death_and_transfer_ask_to_confirm_first(cast, client, view, data):
+    member = cast.members.b
+    client.force_login(cast.users.office)
+    with nothing_written():
+        response = client.post(url(view, member), {**decision(), **data})
+    assert "Kiểm tra trước khi lưu" in response.content.decode()
+    assert member.full_name in response.content.decode()
