@@ -9,6 +9,7 @@ service of the page with ``cleaned_data`` and put its refusals back on these for
 from __future__ import annotations
 
 import datetime
+import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -162,11 +163,15 @@ class EntryForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    # A one-time token (issue 30): the same form posted twice records once.
+    form_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, user, today: datetime.date | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
         self.today = today or timezone.localdate()
+        if not self.is_bound:
+            self.fields["form_token"].initial = uuid.uuid4()
         if not self.decision_required:
             self.fields["decision_no"].required = False
             self.fields["decision_date"].required = False

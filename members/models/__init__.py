@@ -49,6 +49,7 @@ from .roster import (
     RosterImport,
     RosterImportRow,
 )
+from .submissions import FormSubmission
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -62,6 +63,7 @@ __all__ = [
     "EventKind",
     "EventQuerySet",
     "ExportStatus",
+    "FormSubmission",
     "ImportStatus",
     "Member",
     "MemberName",

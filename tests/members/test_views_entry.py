@@ -870,7 +870,7 @@ def test_random_input_to_the_admission_form_never_fails_nor_writes_half(cast, cl
         assert member.events.get().kind == K.ADMISSION
 
 
-# --- the check-and-confirm step (issue 25) ---------------------------------------------------------
+# --- the check-and-confirm step (issue 25) ---------------------------------------------
 
 
 def test_a_removal_shows_what_it_will_record_and_saves_only_once_confirmed(cast, client):
@@ -916,3 +916,70 @@ def test_death_and_transfer_ask_to_confirm_first(cast, client, view, data):
         response = client.post(url(view, member), {**decision(), **data})
     assert "Kiểm tra trước khi lưu" in response.content.decode()
     assert member.full_name in response.content.decode()
+
+
+# --- a form posted twice records once (issue 30, item 3) --------------------------------
+
+
+@pytest.mark.parametrize(
+    "view, data",
+    [
+        ("member_exempt", {"effective_date": "05/06/2023"}),
+        (
+            "member_transfer",
+            {
+                "mode": "temporary",
+                "destination": "Đảng bộ xã Tân Lộc",
+                "effective_date": "05/06/2023",
+                "confirmed": "1",
+            },
+        ),
+        (
+            "member_death",
+            {
+                "effective_date": "01/06/2023",
+                "decision_no": "",
+                "decision_date": "",
+                "confirmed": "1",
+            },
+        ),
+    ],
+)
+def test_the_same_form_posted_twice_records_once(cast, client, view, data):
+    member = cast.members.b
+    client.force_login(cast.users.office)
+    page = client.get(url(view, member))
+    token = page.context["form"]["form_token"].value()
+    assert f'name="form_token" value="{token}"' in page.content.decode()
+    posted = {**decision(), **data, "form_token": str(token)}
+    assert_done(client.post(url(view, member), posted), member)
+    before = member.events.count()
+    with nothing_written():
+        again = client.post(url(view, member), posted, follow=True)
+    assert member.events.count() == before
+    assert "đã được lưu trước đó" in again.content.decode()
+
+
+def test_a_new_record_posted_twice_is_created_once(cast, client):
+    client.force_login(cast.users.office)
+    token = client.get(url("member_admit")).context["form"]["form_token"].value()
+    posted = {**admission(cast), "form_token": str(token)}
+    first = client.post(url("member_admit"), posted)
+    assert first.status_code == 302
+    with nothing_written():
+        again = client.post(url("member_admit"), posted)
+    assert again.status_code == 302
+    assert again["Location"] == first["Location"]  # the record the first post made
+
+
+def test_a_refused_post_leaves_its_token_for_the_corrected_one(cast, client):
+    member = cast.members.b
+    client.force_login(cast.users.office)
+    token = client.get(url("member_exempt", member)).context["form"]["form_token"].value()
+    refused = client.post(
+        url("member_exempt", member),
+        {**decision(), "effective_date": "01/01/2010", "form_token": str(token)},
+    )
+    assert refused.status_code == 200  # before the member's last event: refused
+    posted = {**decision(), "effective_date": "05/06/2023", "form_token": str(token)}
+    assert_done(client.post(url("member_exempt", member), posted), member)
