@@ -204,6 +204,22 @@ def _probation_ends(member: Member, events: list[Event]) -> datetime.date | None
     return rules.probation_end(rules.probation_start(admissions, member.admitted_on))
 
 
+def _current_standing(events: list[Event]) -> tuple[Event | None, Event | None]:
+    """The exemption and the temporary transfer in force since the member last came onto a
+    roll, from the events already loaded (no query); cancelled events do not count."""
+    exemption = temporary = None
+    for event in events:
+        if event.cancelled_at is not None:
+            continue
+        if event.kind in Event.OPENING_KINDS or event.kind in Event.CLOSING_KINDS:
+            exemption = temporary = None
+        elif event.kind == Event.Kind.EXEMPTION:
+            exemption = event
+        elif event.kind == Event.Kind.TEMPORARY_TRANSFER:
+            temporary = event
+    return exemption, temporary
+
+
 @login_required
 @require_safe
 def member_detail(request, pk: int):
@@ -215,7 +231,10 @@ def member_detail(request, pk: int):
         ).order_by("effective_date", "pk")
     )
     may_edit = may_edit_member(request.user, member)
+    exemption, temporary = _current_standing(events)
     context = {
+        "exemption": exemption,
+        "temporary_transfer": temporary,
         "member": member,
         "record": _record(member),
         "events": events,
