@@ -21,6 +21,7 @@ from . import services
 from .models import (
     Directive,
     Event,
+    FormSubmission,
     Member,
     MemberName,
     Membership,
@@ -288,6 +289,15 @@ class RecordViewAdmin(ReadOnlyAdmin):
     list_select_related = ["user", "member"]
     list_filter = ["viewed_at"]
     date_hierarchy = "viewed_at"
+
+
+@admin.register(FormSubmission)
+class FormSubmissionAdmin(ReadOnlyAdmin):
+    """The entry forms' one-time tokens: read-only, written with the event they saved."""
+
+    list_display = ["created_at", "user", "member", "token"]
+    list_select_related = ["user", "member"]
+    raw_id_fields = ["member"]
 
 
 class RosterImportRowInline(ReadOnlyInline):
