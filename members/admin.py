@@ -22,6 +22,7 @@ from .models import (
     BulkRead,
     Directive,
     Event,
+    FormSubmission,
     Member,
     MemberName,
     Membership,
@@ -302,6 +303,15 @@ class BulkReadAdmin(ReadOnlyAdmin):
     list_select_related = ["user", "unit"]
     list_filter = ["kind", "read_at"]
     date_hierarchy = "read_at"
+
+
+@admin.register(FormSubmission)
+class FormSubmissionAdmin(ReadOnlyAdmin):
+    """The entry forms' one-time tokens: read-only, written with the event they saved."""
+
+    list_display = ["created_at", "user", "member", "token"]
+    list_select_related = ["user", "member"]
+    raw_id_fields = ["member"]
 
 
 class RosterImportRowInline(ReadOnlyInline):

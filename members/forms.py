@@ -9,6 +9,7 @@ service of the page with ``cleaned_data`` and put its refusals back on these for
 from __future__ import annotations
 
 import datetime
+import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -17,13 +18,12 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.models import Unit
 from branches.widgets import CellPicker
+from common.dates import dmy
 from common.textcheck import add_text_validators
 
 from .models import Directive, Event, Member, TemporaryPurpose
 from .rules import RECORD_FIELDS, citizen_id_problem, removal_reasons
 from .services import Decision
-
-DEFAULT_DIRECTIVE_CODE = "28-CT/TW"
 
 # Dates outside these years are typing mistakes ("5/6/23" reads as the year 23).
 EARLIEST_DAY = datetime.date(1900, 1, 1)
@@ -41,6 +41,9 @@ class DayField(forms.DateField):
     default_error_messages = {
         "invalid": _("Ngày không đúng. Hãy ghi ngày/tháng/năm, ví dụ 05/06/2023."),
         "out_of_range": _("Hãy ghi năm đủ 4 chữ số, từ 1900 đến 2099 (ví dụ 05/06/2023)."),
+        "future": _(
+            "“%(field)s” là %(day)s, sau hôm nay (%(today)s): chưa ghi được việc chưa xảy ra."
+        ),
     }
 
     def __init__(self, **kwargs):
@@ -59,6 +62,20 @@ class DayField(forms.DateField):
         super().validate(value)
         if value is not None and not EARLIEST_DAY <= value <= LATEST_DAY:
             raise ValidationError(self.error_messages["out_of_range"], code="out_of_range")
+        today = timezone.localdate()
+        if value is not None and value > today:
+            # Nothing recorded here happens later than today (a decision may be recorded on
+            # the day it is signed): a later day is a typing mistake, named by its label.
+            raise ValidationError(
+                self.error_messages["future"],
+                code="future",
+                params={"field": field_label(self.label), "day": dmy(value), "today": dmy(today)},
+            )
+
+
+def field_label(label) -> str:
+    """A field's label as the form shows it, without the format hint in brackets."""
+    return str(label or "").split(" (")[0]
 
 
 class SpacelessField(forms.CharField):
@@ -150,6 +167,8 @@ class EntryForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    # A one-time token (issue 30): the same form posted twice records once.
+    form_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, user, today: datetime.date | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -157,11 +176,7 @@ class EntryForm(forms.Form):
         self.user = user
         self.today = today or timezone.localdate()
         if not self.is_bound:
-            self.fields["directive"].initial = (
-                Directive.objects.filter(code=DEFAULT_DIRECTIVE_CODE)
-                .values_list("pk", flat=True)
-                .first()
-            )
+            self.fields["form_token"].initial = uuid.uuid4()
         if not self.decision_required:
             self.fields["decision_no"].required = False
             self.fields["decision_date"].required = False
@@ -427,6 +442,7 @@ class TransferForm(EntryForm):
         help_text=_("Chỉ ghi khi chuyển sinh hoạt tạm thời."),
     )
 
+    directive = None  # no directive is carried out by this kind of event (issue 25)
     cell_scopes = {"to_unit": "move"}
     fieldsets = (
         (
@@ -491,6 +507,7 @@ class RemoveForm(EntryForm):
 class DeathForm(EntryForm):
     decision_required = False
 
+    directive = None  # no directive is carried out by this kind of event (issue 25)
     effective_date = DayField(label=_("Ngày từ trần (dd/mm/yyyy)"))
     fieldsets = (
         (_("Từ trần"), ("effective_date",)),
@@ -499,6 +516,7 @@ class DeathForm(EntryForm):
 
 
 class ExemptForm(EntryForm):
+    directive = None  # no directive is carried out by this kind of event (issue 25)
     effective_date = DayField(
         label=_("Miễn sinh hoạt từ ngày (dd/mm/yyyy)"),
         help_text=_("Đảng viên được miễn sinh hoạt vẫn là đảng viên."),
@@ -595,3 +613,27 @@ class RosterUploadForm(forms.Form):
                 }
             )
         return upload
+
+
+# --- putting an event right (issue 25) --------------------------------------------------------
+
+
+class CancelEventForm(forms.Form):
+    """Cancel a mistaken event: why, and the decision that annuls it where there is one."""
+
+    reason = forms.CharField(
+        label=_("Lý do hủy"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Ví dụ: ghi nhầm người; đảng viên vẫn còn sống."),
+    )
+    decision = forms.CharField(
+        label=_("Quyết định hủy bỏ (nếu có)"),
+        max_length=200,
+        required=False,
+        help_text=_("Số và ngày của quyết định hủy bỏ, nếu quy định yêu cầu."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def grouped(self) -> list[tuple[str, list[forms.BoundField]]]:
+        return [("", list(self.visible_fields()))]

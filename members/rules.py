@@ -312,3 +312,27 @@ def temporary_term_bounds(
 def arrival_deadline(sent_on: datetime.date) -> datetime.date:
     """R18: the last day the receiving office may record the arrival."""
     return add_working_days(sent_on, TRANSFER_ARRIVAL_WORKING_DAYS)
+
+
+# R-order (Charter art. 1-10; see docs/rules.md): which event may follow which status, the
+# rule a replayed history (after a correction or cancellation) must keep. ``None``: no event yet.
+_ACTIVE = ("probationary", "official")
+EVENT_MAY_FOLLOW: dict[str, tuple[str | None, ...]] = {
+    "admission": (None,),
+    "readmission": ("removed",),
+    "recognition": ("probationary",),
+    "transfer_in": (None, "transferred_out"),
+    "transfer_out": _ACTIVE,
+    "temporary_transfer": _ACTIVE,
+    "struck_off": _ACTIVE,
+    "discharged": _ACTIVE,
+    "expelled": ("official",),
+    "death": _ACTIVE,
+    "exemption": _ACTIVE,
+    "restoration": ("removed",),
+}
+
+
+def may_follow(status: str | None, kind: str) -> bool:
+    """An event of ``kind`` may be recorded for a member whose status is ``status``."""
+    return status in EVENT_MAY_FOLLOW[kind]

@@ -29,6 +29,7 @@ urlpatterns = [
     path("transfers/<int:pk>/receive/", views.transfer_receive, name="transfer_receive"),
     path("transfers/pending/", views.transfers_pending, name="transfers_pending"),
     path("temporary/overdue/", views.temporary_overdue, name="temporary_overdue"),
+    path("<int:pk>/events/<int:event_pk>/cancel/", views.event_cancel, name="event_cancel"),
     # rosters in and out as Excel workbooks
     path("imports/", views.roster_import_list, name="roster_import_list"),
     path("imports/template.xlsx", views.roster_template, name="roster_template"),

@@ -26,7 +26,7 @@ DEFAULT_START = datetime.date(2020, 1, 1)
 DEFAULT_DIRECTIVE = "28-CT/TW"
 ALL = "all"  # the ``directive`` parameter's value for every event, whatever its directive
 FIRST_YEAR, LAST_YEAR = PARTY_FOUNDED_YEAR, 2100  # anything later is a typo
-DATE_FORMATS = ["%d/%m/%Y"]
+DATE_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"]
 
 
 @dataclasses.dataclass(frozen=True)

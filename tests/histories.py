@@ -17,6 +17,8 @@ from common.dates import add_months
 from members.models import ACTIVE_STATUSES, Directive, Event, Member, Status
 from members.rules import exemption_earliest, removal_reasons
 from members.services import (
+    event_cancel,
+    event_correct,
     member_admit,
     member_exempt,
     member_readmit,
@@ -85,6 +87,16 @@ def operations(n_units: int, max_size: int = 20) -> st.SearchStrategy[list[Opera
     return st.lists(operation, min_size=8, max_size=max_size)
 
 
+# (member slot, event slot, variant): cancel (even variant) or correct (odd) one event.
+Correction = tuple[int, int, int]
+
+
+def corrections(max_size: int = 6) -> st.SearchStrategy[list[Correction]]:
+    return st.lists(
+        st.tuples(st.integers(0, 5), st.integers(0, 9), st.integers(0, 29)), max_size=max_size
+    )
+
+
 @dataclasses.dataclass
 class History:
     units: list[Unit]
@@ -124,6 +136,32 @@ class History:
         except ValidationError:
             return
         self.applied.append(name)
+
+    def put_right(self, picks: list[Correction]) -> None:
+        """Cancel or correct events drawn by ``picks``; refusals leave nothing behind."""
+        for slot, event_slot, variant in picks:
+            if not self.members:
+                return
+            member = self.members[slot % len(self.members)]
+            events = list(member.events.standing().order_by("effective_date", "pk"))
+            event = events[event_slot % len(events)]
+            try:
+                if variant % 2 == 0:
+                    event_cancel(event=event, reason="Ghi nhầm")
+                    self.applied.append("cancel")
+                else:
+                    changes = {"notes": f"sửa {variant}", "decision_no": f"{variant}-QĐ/ĐU"}
+                    if event.kind not in Event.ADMISSION_KINDS:
+                        shift = datetime.timedelta(days=variant % 5 - 2)
+                        changes["effective_date"] = event.effective_date + shift
+                        if event.decision_date is not None:
+                            changes["decision_date"] = min(
+                                event.decision_date, changes["effective_date"]
+                            )
+                    event_correct(event=event, reason="Sai ngày", changes=changes)
+                    self.applied.append("correct")
+            except ValidationError:
+                continue
 
     def _pick(self, name: str, slot: int, variant: int) -> Member | None:
         """Two times in three, a member the operation suits (a removed one to restore...)."""

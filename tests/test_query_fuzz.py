@@ -79,7 +79,12 @@ def _urls(cast) -> list[str]:
             continue  # POST only, and logging out would end the crawl
         kwargs = {}
         for key in keys:
-            kwargs[key] = {"pk": member.pk, "code": unit.code, "number": 1}[key]
+            kwargs[key] = {
+                "pk": member.pk,
+                "event_pk": member.events.first().pk,
+                "code": unit.code,
+                "number": 1,
+            }[key]
         urls.append(reverse(name, kwargs=kwargs))
     return urls
 

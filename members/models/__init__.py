@@ -52,6 +52,7 @@ from .roster import (
     RosterImportRow,
     RosterValueMapping,
 )
+from .submissions import FormSubmission
 from .worker import WorkerHeartbeat
 
 __all__ = [
@@ -68,6 +69,7 @@ __all__ = [
     "EventKind",
     "EventQuerySet",
     "ExportStatus",
+    "FormSubmission",
     "ImportStatus",
     "Member",
     "MemberName",

@@ -85,6 +85,10 @@ CLOSING_KINDS = (EventKind.TRANSFER_OUT, *REMOVAL_KINDS, EventKind.DEATH)
 
 
 class EventQuerySet(models.QuerySet):
+    def standing(self) -> EventQuerySet:
+        """Events not cancelled: the ones that make a member's state, rolls and reports."""
+        return self.filter(cancelled_at__isnull=True)
+
     def visible_to(self, user) -> EventQuerySet:
         """Events of the members the user may see: their whole timeline, wherever it was."""
         return self.filter(member__record_unit_id__in=Unit.objects.ids_visible_to(user))
@@ -188,6 +192,30 @@ class Event(models.Model):
     )
     created_at = models.DateTimeField(_("nhập lúc"), auto_now_add=True)
 
+    # Putting an event right (members.services.corrections): a cancelled event stays in the
+    # timeline, marked, and counts nowhere; a corrected one says who corrected it and why.
+    cancelled_at = models.DateTimeField(_("hủy lúc"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người hủy"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    cancellation_reason = models.TextField(_("lý do hủy"), blank=True)
+    cancellation_decision = models.CharField(_("quyết định hủy bỏ"), max_length=200, blank=True)
+    corrected_at = models.DateTimeField(_("sửa lúc"), null=True, blank=True)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người sửa"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    correction_reason = models.TextField(_("lý do sửa"), blank=True)
+
     objects = EventQuerySet.as_manager()
     history = HistoricalRecords()
 
@@ -275,6 +303,15 @@ class Event(models.Model):
                 & Q(ended_on__isnull=True),
                 name="event_one_open_period",
                 violation_error_message=_("Đảng viên đang có một lần như vậy chưa kết thúc."),
+            ),
+            # A cancellation or a correction says why.
+            models.CheckConstraint(
+                condition=Q(cancelled_at__isnull=True) | ~Q(cancellation_reason=""),
+                name="event_cancellation_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(corrected_at__isnull=True) | ~Q(correction_reason=""),
+                name="event_correction_has_reason",
             ),
         ]
         indexes = [

@@ -326,7 +326,7 @@ class Member(models.Model):
 
     def derived_state(self) -> MemberState:
         """The state replayed from this member's events: what the cached fields must equal."""
-        return MemberState.replay(self.events.order_by("effective_date", "pk"))
+        return MemberState.replay(self.events.standing().order_by("effective_date", "pk"))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -13,6 +13,7 @@ One module per domain (``admission``, ``probation``, ``transfers``, ``removals``
 from ._checks import Decision
 from .admission import member_admit, member_readmit
 from .cards import member_card_record
+from .corrections import event_cancel, event_correct
 from .periods import (
     member_exempt,
     member_exemption_end,
@@ -32,6 +33,8 @@ from .transfers import (
 
 __all__ = [
     "Decision",
+    "event_cancel",
+    "event_correct",
     "member_admit",
     "member_card_record",
     "member_exempt",

@@ -8,6 +8,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.models import Unit
@@ -78,7 +79,11 @@ def check_active(member: Member, kind: str) -> None:
 
 
 def check_after_last_event(member: Member, day: datetime.date) -> None:
-    last = member.events.order_by("-effective_date", "-pk").values_list("effective_date", flat=True)
+    last = (
+        member.events.standing()
+        .order_by("-effective_date", "-pk")
+        .values_list("effective_date", flat=True)
+    )
     last_day = last.first()
     if last_day is not None and day < last_day:
         raise ValidationError(
@@ -89,6 +94,20 @@ def check_after_last_event(member: Member, day: datetime.date) -> None:
                 % {"day": dmy(day), "last": dmy(last_day)}
             }
         )
+
+
+def check_not_after_today(**days: datetime.date | None) -> None:
+    """No event, decision or ceremony after today (a decision may be recorded on the day it is
+    signed): each day later than today is refused next to its field."""
+    today = timezone.localdate()
+    errors = {
+        field: _("Ngày %(day)s sau hôm nay (%(today)s): chưa ghi được việc chưa xảy ra.")
+        % {"day": dmy(day), "today": dmy(today)}
+        for field, day in days.items()
+        if day is not None and day > today
+    }
+    if errors:
+        raise ValidationError(errors)
 
 
 def check_admission_age(member: Member, day: datetime.date) -> None:
@@ -126,6 +145,11 @@ def write_event(
     **fields,
 ) -> Event:
     """Save one event and apply it: close/open the roll period, update the cached state."""
+    check_not_after_today(
+        effective_date=effective_date,
+        decision_date=decision.date,
+        ceremony_date=fields.get("ceremony_date"),
+    )
     event = Event(
         member=member,
         kind=kind,

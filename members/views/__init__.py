@@ -1,6 +1,7 @@
 """Member pages: browsing (``browse``), data entry (``entry``), rosters in and out (``imports``)."""
 
 from .browse import member_detail, member_list
+from .corrections import event_cancel
 from .entry import (
     member_admit,
     member_death,
@@ -43,6 +44,7 @@ from .takeaway import member_list_print, member_list_xlsx
 __all__ = [
     "bulk_read_list",
     "card_record",
+    "event_cancel",
     "exemption_end",
     "member_admit",
     "member_death",

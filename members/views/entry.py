@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 import datetime
 from collections.abc import Callable
-from functools import partial
+from functools import partial, wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -39,6 +39,8 @@ from thotnot_members.busy import database_busy
 from .. import forms, rules, selectors, services
 from ..access import get_member
 from ..models import Event, Member, Status
+from ..services.submissions import AlreadySaved, claim_token
+from . import confirm
 
 WRITE_METHODS = ["GET", "POST"]
 
@@ -66,9 +68,19 @@ def _show_refusal(form: BaseForm, error: ValidationError, aliases: dict | None =
 
 def _written(form: BaseForm, write: Callable[[], object], aliases: dict | None = None) -> bool:
     """Call the service; False (and the refusal on the form) if it refused or the database
-    was too busy to take the write."""
+    was too busy to take the write. A form carrying a one-time token claims it with the write
+    (``AlreadySaved`` if it was posted before: ``_once`` answers it)."""
+    token = getattr(form, "cleaned_data", {}).get("form_token")
     try:
-        write()
+        if token is None:
+            write()
+        else:
+            with transaction.atomic():
+                submission = claim_token(token=token, user=getattr(form, "user", None))
+                event = write()
+                if isinstance(event, Event):
+                    submission.member_id = event.member_id
+                    submission.save(update_fields=["member"])
     except ValidationError as error:
         _show_refusal(form, error, aliases)
         return False
@@ -111,6 +123,23 @@ def _after_race(form: BaseForm) -> None:
         form.add_error(None, _("Hồ sơ chưa được lưu vì trùng với một hồ sơ vừa được lưu."))
 
 
+def _once(view):
+    """A form posted a second time (a double click, a resent page): nothing more is recorded,
+    and the clerk is told it was already saved."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except AlreadySaved as saved:
+            messages.info(request, _("Biểu mẫu này đã được lưu trước đó; không ghi thêm lần nữa."))
+            if saved.member_id is not None:
+                return redirect("members:member_detail", pk=saved.member_id)
+            return redirect("home")
+
+    return wrapped
+
+
 def _done(request: HttpRequest, member: Member, text: str) -> HttpResponse:
     messages.success(request, text)
     return redirect("members:member_detail", pk=member.pk)
@@ -129,6 +158,7 @@ def _bound(request: HttpRequest):
 
 @login_required
 @require_http_methods(WRITE_METHODS)
+@_once
 def member_admit(request: HttpRequest) -> HttpResponse:
     """A new person's record and their admission to a cell, on probation."""
     _require_editor(request.user)
@@ -153,6 +183,7 @@ def member_admit(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(WRITE_METHODS)
+@_once
 def member_transfer_in(request: HttpRequest) -> HttpResponse:
     """A member arriving from outside the system: a new record on a cell's roll."""
     _require_editor(request.user)
@@ -284,6 +315,7 @@ def recognition_due(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(WRITE_METHODS)
+@_once
 def member_recognize(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_member(request.user, pk, for_edit=True)
     earliest = services.probation_ends(member) if member.status == Status.PROBATIONARY else None
@@ -320,12 +352,22 @@ def member_recognize(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(WRITE_METHODS)
+@_once
 def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
     """Transfer within the system, out of it, or temporarily: one page, three services."""
     member = get_member(request.user, pk, for_edit=True)
     form = forms.TransferForm(_bound(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        if page := confirm.confirm_first(
+            request,
+            member,
+            form,
+            confirm.transfer_lines(member, data, form),
+            heading=_("Chuyển sinh hoạt đảng"),
+            template="entry_transfer.html",
+        ):
+            return page
         common = {
             "member": member,
             "effective_date": data["effective_date"],
@@ -358,11 +400,21 @@ def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(WRITE_METHODS)
+@_once
 def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_member(request.user, pk, for_edit=True)
     form = forms.RemoveForm(_bound(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        if page := confirm.confirm_first(
+            request,
+            member,
+            form,
+            confirm.removal_lines(member, data),
+            heading=Event.Kind(data["kind"]).label,
+            template="entry_remove.html",
+        ):
+            return page
         if _written(
             form,
             lambda: services.member_remove(
@@ -385,11 +437,21 @@ def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(WRITE_METHODS)
+@_once
 def member_death(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_member(request.user, pk, for_edit=True)
     form = forms.DeathForm(_bound(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        if page := confirm.confirm_first(
+            request,
+            member,
+            form,
+            confirm.death_lines(member, data),
+            heading=Event.Kind.DEATH.label,
+            template="entry_death.html",
+        ):
+            return page
         if _written(
             form,
             lambda: services.member_record_death(
@@ -405,6 +467,7 @@ def member_death(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(WRITE_METHODS)
+@_once
 def member_exempt(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_member(request.user, pk, for_edit=True)
     form = forms.ExemptForm(_bound(request), user=request.user)
@@ -429,6 +492,7 @@ def member_exempt(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(WRITE_METHODS)
+@_once
 def member_restore(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_member(request.user, pk, for_edit=True)
     form = forms.RestoreForm(
@@ -436,6 +500,15 @@ def member_restore(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        if page := confirm.confirm_first(
+            request,
+            member,
+            form,
+            confirm.restore_lines(member, data),
+            heading=Event.Kind.RESTORATION.label,
+            template="entry_restore.html",
+        ):
+            return page
         if _written(
             form,
             lambda: services.member_restore(
@@ -454,6 +527,7 @@ def member_restore(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(WRITE_METHODS)
+@_once
 def member_readmit(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_member(request.user, pk, for_edit=True)
     form = forms.ReadmitForm(
@@ -461,6 +535,15 @@ def member_readmit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        if page := confirm.confirm_first(
+            request,
+            member,
+            form,
+            confirm.readmit_lines(member, data),
+            heading=Event.Kind.READMISSION.label,
+            template="entry_readmit.html",
+        ):
+            return page
         if _written(
             form,
             lambda: services.member_readmit(

@@ -279,6 +279,12 @@ def roll_members(unit: Unit, start, end, figure: str) -> QuerySet[Membership]:
     return periods.order_by("member__name_sort_key", "pk")
 
 
+def counted_events() -> QuerySet[Event]:
+    """The events the reports count: every one but those cancelled as mistakes (issue 25).
+    The one filter of every figure read from the events."""
+    return Event.objects.standing()
+
+
 # --- the events of the period --------------------------------------------------------------------
 
 # The events that set a member's status (probationary or official), for "struck off while
@@ -288,7 +294,7 @@ _STATUS_KINDS = (*Event.ADMISSION_KINDS, K.RECOGNITION, K.TRANSFER_IN, K.RESTORA
 
 def was_probationary():
     """For a STRUCK_OFF event (NULL for other kinds): the member was probationary just before."""
-    earlier = Event.objects.filter(
+    earlier = counted_events().filter(
         Q(effective_date__lt=OuterRef("effective_date"))
         | Q(effective_date=OuterRef("effective_date"), pk__lt=OuterRef("pk")),
         member=OuterRef("member"),
@@ -315,7 +321,7 @@ def subtree_flows(*, start, end, unit_id=None, children=None) -> QuerySet:
         unit=OuterRef("other_unit"),
         ancestor=OuterRef(f"{_A}ancestor") if children is not None else unit_id,
     )
-    events = Event.objects.filter(
+    events = counted_events().filter(
         in_subtree(_A, unit_id=unit_id, children=children) & valid_on(_A, F("effective_date")),
         effective_date__gte=start,
         effective_date__lte=end,
@@ -335,7 +341,7 @@ def spanning_flows(*, start, end) -> QuerySet:
     """``subtree_flows`` for the unit that spans the tree: every event of the period, with no
     tree filter; both ends of a transfer within the system are under it."""
     return _group_flows(
-        Event.objects.filter(effective_date__gte=start, effective_date__lte=end),
+        counted_events().filter(effective_date__gte=start, effective_date__lte=end),
         internal=Case(
             When(
                 Q(kind__in=(K.TRANSFER_IN, K.TRANSFER_OUT), other_unit__isnull=False),
@@ -374,12 +380,16 @@ def flow_events(
                 ancestor=unit,
             )
         )
-    events = Event.objects.filter(
-        under(unit),
-        kind__in=kinds,
-        effective_date__gte=start,
-        effective_date__lte=end,
-    ).exclude(Q(kind__in=(K.TRANSFER_IN, K.TRANSFER_OUT)) & other_end_inside)
+    events = (
+        counted_events()
+        .filter(
+            under(unit),
+            kind__in=kinds,
+            effective_date__gte=start,
+            effective_date__lte=end,
+        )
+        .exclude(Q(kind__in=(K.TRANSFER_IN, K.TRANSFER_OUT)) & other_end_inside)
+    )
     if directive is not None:
         events = events.filter(directive=directive)
     if figure == "struck_off_probationary":
@@ -423,7 +433,7 @@ ADMITTED_SUBSETS = _admitted_subsets()
 def admissions(*, start, end, spans, unit_id=None, directive_id=None) -> QuerySet[Event]:
     """Admissions and re-admissions in the subtree of unit ``unit_id`` (``spans``: the unit
     that spans the tree, no tree filter) during [start, end], under the directive if any."""
-    events = Event.objects.filter(
+    events = counted_events().filter(
         kind__in=Event.ADMISSION_KINDS, effective_date__gte=start, effective_date__lte=end
     )
     if not spans:
@@ -495,7 +505,7 @@ def grassroots_admitting_count(**_values) -> dict:
 def yearly_rows(*, first_day, end, unit_id=None, directive_id=None) -> QuerySet[Event]:
     """Admissions and removals by year from ``first_day`` to ``end`` in the subtree of unit
     ``unit_id`` (None: the unit that spans the tree, no tree filter)."""
-    events = Event.objects.filter(
+    events = counted_events().filter(
         kind__in=(*Event.ADMISSION_KINDS, *Event.REMOVAL_KINDS),
         effective_date__gte=first_day,
         effective_date__lte=end,

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 
 from branches.models import Unit
 from branches.services import unit_create, unit_dissolve
-from members.models import Event, Member, Status
+from members.models import Event, Member, MemberState, Status
 from tests.conftest import d
-from tests.histories import OPERATIONS, History, operations
+from tests.histories import OPERATIONS, History, corrections, operations
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def expected_periods(events: list[Event]) -> list[tuple]:
 
 def check_member(member: Member) -> None:
     assert member.state == member.derived_state()
-    events = list(member.events.order_by("effective_date", "pk"))
+    events = list(member.events.standing().order_by("effective_date", "pk"))
     # Events are written in date order: replaying in date order is replaying in writing order.
     assert [e.pk for e in events] == sorted(e.pk for e in events)
 
@@ -133,3 +133,29 @@ def test_the_interpreter_applies_every_operation(units, directive28):
     ]
     for member in Member.objects.all():
         check_member(member)
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(ops=operations(n_units=6), picks=corrections())
+def test_corrections_and_cancellations_replay_to_the_standing_events(
+    units, directive28, ops, picks
+):
+    """Any history put right with random corrections and cancellations: each member's cached
+    state and roll periods are those of their events without the cancelled ones."""
+    with transaction.atomic():
+        history = History(units=units, day=START, directive=directive28)
+        history.seed(*units[:3])
+        history.apply(ops)
+        history.put_right(picks)
+        for member in Member.objects.all():
+            check_member(member)
+            fresh = MemberState.replay(
+                e for e in member.events.order_by("effective_date", "pk") if e.cancelled_at is None
+            )
+            assert member.state == fresh
+        transaction.set_rollback(True)

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from branches.services import unit_create, unit_dissolve
 from members import forms
-from members.models import Directive, Event, Member
+from members.models import Event, Member
 from tests.conftest import FOUNDED, d
 
 pytestmark = pytest.mark.django_db
@@ -220,24 +220,25 @@ def test_transfer_destinations_are_the_cells_the_user_can_see(cast):
 # --- decisions ---------------------------------------------------------------------------------
 
 
-def test_directive_28_is_the_default(cast):
-    form = forms.ExemptForm(user=cast.users.board, today=TODAY)
-    assert form.fields["directive"].initial == cast.directive.pk
-    assert form["directive"].value() == cast.directive.pk
+def test_no_directive_is_preselected(cast):
+    form = forms.RemoveForm(user=cast.users.board, today=TODAY)
+    assert form.fields["directive"].initial is None
+    assert form["directive"].value() is None
 
 
-def test_no_default_directive_without_directive_28(db, django_user_model):
-    Directive.objects.create(code="02-HD/BTCTW", title="x", issued_on=d("2021-01-01"), issuer="y")
-    user = django_user_model.objects.create_user("u")
-    assert forms.ExemptForm(user=user, today=TODAY).fields["directive"].initial is None
+def test_exemption_death_and_transfer_offer_no_directive(cast):
+    for form_class in (forms.ExemptForm, forms.DeathForm, forms.TransferForm):
+        assert "directive" not in form_class(user=cast.users.board, today=TODAY).fields
 
 
 def test_decision_builds_the_services_decision(cast):
-    form = forms.ExemptForm(
+    form = forms.RemoveForm(
         {
             **DECISION,
             "directive": str(cast.directive.pk),
             "notes": "ghi chú",
+            "kind": "struck_off",
+            "reason": "unpaid_dues",
             "effective_date": "05/06/2023",
         },
         user=cast.users.board,

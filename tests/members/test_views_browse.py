@@ -19,7 +19,12 @@ from common.vntext import fold
 from members import choices
 from members.models import Member, RecordView, Status
 from members.search import ensure_names
-from members.services import member_recognize, member_record_save
+from members.services import (
+    member_exempt,
+    member_recognize,
+    member_record_save,
+    member_temporary_transfer,
+)
 from tests.conftest import FOUNDED, admit, admit_official, d, make_decision
 
 LIST = reverse("members:member_list")
@@ -517,3 +522,24 @@ def test_member_detail_queries_do_not_grow_with_history(client, cast, django_ass
         response = client.get(reverse("members:member_detail", args=[member.pk]))
     changes = [e for e in response.context["audit"] if e["lines"]]
     assert len(changes) >= 6
+
+
+def test_the_header_shows_exemption_and_temporary_transfer_and_offers_no_second_exemption(
+    cast, client
+):
+    """Issue 25: what the member is now, in the header; no action the member cannot take."""
+    member = cast.members.b
+    day = datetime.date(2023, 3, 1)
+    member_exempt(member=member, effective_date=day, decision=make_decision(day))
+    member_temporary_transfer(
+        member=member,
+        to_unit=None,
+        destination="Đảng bộ xã Tân Lộc",
+        effective_date=day,
+        decision=make_decision(day),
+    )
+    client.force_login(cast.users.board)
+    html = client.get(reverse("members:member_detail", args=[member.pk])).content.decode()
+    assert "từ ngày 01/03/2023" in html
+    assert "tại Đảng bộ xã Tân Lộc từ ngày 01/03/2023" in html
+    assert reverse("members:member_exempt", args=[member.pk]) not in html

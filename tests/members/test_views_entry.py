@@ -95,7 +95,7 @@ def admission(cast, **overrides) -> dict:
         **record(),
         **decision(),
         "unit": str(cast.tree.cell_a.pk),
-        "ceremony_date": "10/06/2023",
+        "ceremony_date": "05/06/2023",
         "sponsors": "Lê Văn Bình, Trần Thị Ánh",
         **overrides,
     }
@@ -226,19 +226,19 @@ def test_negative_member_number_is_404(cast, client):
 
 # session, user; the user's roles (read once per request: the access checks and the nav);
 # the access check (member, may edit) where there is a member; then each form's choices:
-# the default directive, the directives, the cells.
+# the directives (where the kind carries one out), the cells.
 QUERIES = {
-    "member_admit": 6,
-    "member_transfer_in": 6,
+    "member_admit": 5,
+    "member_transfer_in": 5,
     "recognition_due": 4,
     "member_edit": 5,
-    "member_recognize": 8,  # + when probation ends
-    "member_transfer": 8,
-    "member_remove": 7,
-    "member_death": 7,
-    "member_exempt": 7,
-    "member_restore": 8,
-    "member_readmit": 8,
+    "member_recognize": 7,  # + when probation ends
+    "member_transfer": 6,
+    "member_remove": 6,
+    "member_death": 5,
+    "member_exempt": 5,
+    "member_restore": 7,
+    "member_readmit": 7,
 }
 
 
@@ -271,10 +271,13 @@ def test_each_form_page_says_what_and_whose_and_can_be_left(cast, client, view):
             assert 'placeholder="dd/mm/yyyy"' in str(field)
 
 
-def test_directive_28_is_preselected(cast, client):
+def test_no_directive_is_preselected_and_deaths_offer_none(cast, client):
     client.force_login(cast.users.board)
-    html = client.get(url("member_exempt", cast.members.a)).content.decode()
-    assert f'<option value="{cast.directive.pk}" selected>' in html
+    html = client.get(url("member_remove", cast.members.b)).content.decode()
+    assert f'<option value="{cast.directive.pk}">' in html
+    assert f'<option value="{cast.directive.pk}" selected>' not in html
+    html = client.get(url("member_death", cast.members.b)).content.decode()
+    assert 'name="directive"' not in html
 
 
 # --- bad input: a form error, never a 500 ---------------------------------------------------------
@@ -397,7 +400,8 @@ def test_an_event_refused_by_a_busy_database_says_so_and_keeps_the_input(cast, c
     data = {**decision(decision_no="77-QĐ/ĐU"), "kind": K.STRUCK_OFF, "reason": R.UNPAID_DUES}
     with nothing_written():
         response = client.post(
-            url("member_remove", member), {**data, "effective_date": "05/06/2023"}
+            url("member_remove", member),
+            {**data, "effective_date": "05/06/2023", "confirmed": "1"},
         )
     assert response.status_code == 200
     assert BUSY_TEXT in str(form_errors(response)["__all__"])
@@ -449,7 +453,7 @@ def test_expelling_a_probationer_is_refused_next_to_the_kind(cast, client):
         "effective_date": "05/06/2023",
     }
     with nothing_written():
-        response = client.post(url("member_remove", cast.members.a), data)
+        response = client.post(url("member_remove", cast.members.a), {**data, "confirmed": "1"})
     assert response.status_code == 200
     assert "dự bị" in str(form_errors(response)["kind"])
     html = response.content.decode()
@@ -473,12 +477,12 @@ def test_an_event_on_a_removed_member_is_refused_at_the_top_of_the_form(cast, cl
 def test_readmission_too_early_is_refused_next_to_the_decision_date(cast, client):
     strike_off(cast.members.b, d("2021-01-10"))
     client.force_login(cast.users.board)
-    data = {**decision(), "unit": str(cast.tree.cell_b.pk), "ceremony_date": "10/06/2023"}
+    data = {**decision(), "unit": str(cast.tree.cell_b.pk), "ceremony_date": "05/06/2023"}
     with nothing_written():
-        response = client.post(url("member_readmit", cast.members.b), data)
+        response = client.post(url("member_readmit", cast.members.b), {**data, "confirmed": "1"})
     assert response.status_code == 200
     assert "36" in str(form_errors(response)["decision_date"])
-    assert 'value="10/06/2023"' in response.content.decode()
+    assert 'value="05/06/2023"' in response.content.decode()
 
 
 def test_transfer_to_a_cell_not_existing_on_that_day_is_refused_next_to_the_cell(cast, client):
@@ -497,7 +501,7 @@ def test_transfer_to_a_cell_not_existing_on_that_day_is_refused_next_to_the_cell
         "effective_date": "01/02/2023",
     }
     with nothing_written():
-        response = client.post(url("member_transfer", cast.members.b), data)
+        response = client.post(url("member_transfer", cast.members.b), {**data, "confirmed": "1"})
     assert response.status_code == 200
     assert "không tồn tại" in str(form_errors(response)["to_unit"])
     assert f'<option value="{new_cell.pk}" selected>' in response.content.decode()
@@ -617,7 +621,7 @@ def test_admission(cast, client):
     event = member.events.get()
     assert (event.kind, event.ceremony_date, event.directive) == (
         K.ADMISSION,
-        d("2023-06-10"),
+        d("2023-06-05"),
         cast.directive,
     )
     assert (event.decision_no, event.sponsors, event.created_by) == (
@@ -689,7 +693,7 @@ def test_transfer_within_the_system(cast, client):
         "to_unit": str(cast.tree.cell_a.pk),
         "effective_date": "05/06/2023",
     }
-    assert_done(client.post(url("member_transfer", member), data), member)
+    assert_done(client.post(url("member_transfer", member), {**data, "confirmed": "1"}), member)
     assert member.unit == cast.tree.cell_a
     assert [e.kind for e in member.events.filter(effective_date=d("2023-06-05"))] == [
         K.TRANSFER_OUT,
@@ -706,7 +710,7 @@ def test_transfer_out_of_the_system(cast, client):
         "destination": "Đảng ủy xã Tân Lộc",
         "effective_date": "05/06/2023",
     }
-    assert_done(client.post(url("member_transfer", member), data), member)
+    assert_done(client.post(url("member_transfer", member), {**data, "confirmed": "1"}), member)
     assert member.status == Status.TRANSFERRED_OUT
     assert member.events.last().other_unit_name == "Đảng ủy xã Tân Lộc"
 
@@ -722,7 +726,7 @@ def test_temporary_transfer(cast, client):
         "purpose": "work",
         "term_end": "05/12/2023",
     }
-    assert_done(client.post(url("member_transfer", member), data), member)
+    assert_done(client.post(url("member_transfer", member), {**data, "confirmed": "1"}), member)
     assert (member.status, member.unit) == (Status.OFFICIAL, cast.tree.cell_b)
     event = member.events.last()
     assert (event.kind, event.purpose, event.term_end) == (
@@ -741,7 +745,7 @@ def test_removal(cast, client, kind, reason):
     client.force_login(cast.users.office)
     data = {**decision(), "kind": kind, "reason": reason, "effective_date": "05/06/2023"}
     data["standards_kept"] = "on"  # asked of a discharge only (R13)
-    assert_done(client.post(url("member_remove", member), data), member)
+    assert_done(client.post(url("member_remove", member), {**data, "confirmed": "1"}), member)
     assert member.status == Status.REMOVED
     event = member.events.last()
     assert (event.kind, event.reason) == (kind, reason)
@@ -751,7 +755,7 @@ def test_death_without_a_decision(cast, client):
     member = cast.members.b
     client.force_login(cast.users.office)
     data = {**decision(decision_no="", decision_date=""), "effective_date": "01/06/2023"}
-    assert_done(client.post(url("member_death", member), data), member)
+    assert_done(client.post(url("member_death", member), {**data, "confirmed": "1"}), member)
     assert member.status == Status.DEAD
     assert member.events.last().decision_no == ""
 
@@ -771,7 +775,7 @@ def test_restoration(cast, client):
     strike_off(member, d("2022-01-10"))
     client.force_login(cast.users.office)
     data = {**decision(), "unit": str(cast.tree.cell_a.pk), "effective_date": "05/06/2023"}
-    assert_done(client.post(url("member_restore", member), data), member)
+    assert_done(client.post(url("member_restore", member), {**data, "confirmed": "1"}), member)
     assert (member.status, member.unit) == (Status.OFFICIAL, cast.tree.cell_a)
 
 
@@ -782,12 +786,12 @@ def test_readmission(cast, client):
     data = {
         **decision(),
         "unit": str(cast.tree.cell_b.pk),
-        "ceremony_date": "10/06/2023",
+        "ceremony_date": "05/06/2023",
         "consent_no": "1250-CV/TU",
         "consent_date": "20/05/2023",
     }
     first = member.admitted_on
-    assert_done(client.post(url("member_readmit", member), data), member)
+    assert_done(client.post(url("member_readmit", member), {**data, "confirmed": "1"}), member)
     # The first admission stays the record's (R15).
     assert (member.status, member.admitted_on) == (Status.PROBATIONARY, first)
     assert member.events.last().kind == K.READMISSION
@@ -974,3 +978,118 @@ def test_a_removed_members_page_says_when_readmission_is_possible(cast, client, 
     client.force_login(cast.users.office)
     html = client.get(url("member_detail", cast.members.b)).content.decode()
     assert shown in html
+
+
+# --- the check-and-confirm step (issue 25) ---------------------------------------------
+
+
+def test_a_removal_shows_what_it_will_record_and_saves_only_once_confirmed(cast, client):
+    member = cast.members.b
+    client.force_login(cast.users.office)
+    data = {
+        **decision(),
+        "kind": K.STRUCK_OFF,
+        "reason": R.UNPAID_DUES,
+        "effective_date": "05/06/2023",
+    }
+    with nothing_written():
+        response = client.post(url("member_remove", member), data)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Kiểm tra trước khi lưu" in html
+    assert f"{member.full_name} sẽ không còn trong danh sách của {cast.tree.cell_b.name}" in html
+    assert "05/06/2023" in html
+    assert 'name="confirmed" value="1"' in html
+    # Back to the form: nothing saved, everything typed kept.
+    with nothing_written():
+        back = client.post(url("member_remove", member), {**data, "back": "1"})
+    assert 'value="15-QĐ/ĐU"' in back.content.decode()
+    assert_done(client.post(url("member_remove", member), {**data, "confirmed": "1"}), member)
+    member.refresh_from_db()
+    assert member.status == Status.REMOVED
+
+
+@pytest.mark.parametrize(
+    "view, data",
+    [
+        ("member_death", {"effective_date": "01/06/2023", "decision_no": "", "decision_date": ""}),
+        (
+            "member_transfer",
+            {"mode": "out", "destination": "Tỉnh ủy Hậu Giang", "effective_date": "05/06/2023"},
+        ),
+    ],
+)
+def test_death_and_transfer_ask_to_confirm_first(cast, client, view, data):
+    member = cast.members.b
+    client.force_login(cast.users.office)
+    with nothing_written():
+        response = client.post(url(view, member), {**decision(), **data})
+    assert "Kiểm tra trước khi lưu" in response.content.decode()
+    assert member.full_name in response.content.decode()
+
+
+# --- a form posted twice records once (issue 30, item 3) --------------------------------
+
+
+@pytest.mark.parametrize(
+    "view, data",
+    [
+        ("member_exempt", {"effective_date": "05/06/2023"}),
+        (
+            "member_transfer",
+            {
+                "mode": "temporary",
+                "destination": "Đảng bộ xã Tân Lộc",
+                "effective_date": "05/06/2023",
+                "confirmed": "1",
+            },
+        ),
+        (
+            "member_death",
+            {
+                "effective_date": "01/06/2023",
+                "decision_no": "",
+                "decision_date": "",
+                "confirmed": "1",
+            },
+        ),
+    ],
+)
+def test_the_same_form_posted_twice_records_once(cast, client, view, data):
+    member = cast.members.b
+    client.force_login(cast.users.office)
+    page = client.get(url(view, member))
+    token = page.context["form"]["form_token"].value()
+    assert f'name="form_token" value="{token}"' in page.content.decode()
+    posted = {**decision(), **data, "form_token": str(token)}
+    assert_done(client.post(url(view, member), posted), member)
+    before = member.events.count()
+    with nothing_written():
+        again = client.post(url(view, member), posted, follow=True)
+    assert member.events.count() == before
+    assert "đã được lưu trước đó" in again.content.decode()
+
+
+def test_a_new_record_posted_twice_is_created_once(cast, client):
+    client.force_login(cast.users.office)
+    token = client.get(url("member_admit")).context["form"]["form_token"].value()
+    posted = {**admission(cast), "form_token": str(token)}
+    first = client.post(url("member_admit"), posted)
+    assert first.status_code == 302
+    with nothing_written():
+        again = client.post(url("member_admit"), posted)
+    assert again.status_code == 302
+    assert again["Location"] == first["Location"]  # the record the first post made
+
+
+def test_a_refused_post_leaves_its_token_for_the_corrected_one(cast, client):
+    member = cast.members.b
+    client.force_login(cast.users.office)
+    token = client.get(url("member_exempt", member)).context["form"]["form_token"].value()
+    refused = client.post(
+        url("member_exempt", member),
+        {**decision(), "effective_date": "01/01/2010", "form_token": str(token)},
+    )
+    assert refused.status_code == 200  # before the member's last event: refused
+    posted = {**decision(), "effective_date": "05/06/2023", "form_token": str(token)}
+    assert_done(client.post(url("member_exempt", member), posted), member)
