@@ -46,7 +46,9 @@ class DayField(forms.DateField):
         ),
     }
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, may_be_later: bool = False, **kwargs):
+        # ``may_be_later``: a day planned ahead (a temporary transfer's term), not a fact.
+        self.may_be_later = may_be_later
         kwargs.setdefault(
             "widget",
             forms.DateInput(
@@ -63,7 +65,7 @@ class DayField(forms.DateField):
         if value is not None and not EARLIEST_DAY <= value <= LATEST_DAY:
             raise ValidationError(self.error_messages["out_of_range"], code="out_of_range")
         today = timezone.localdate()
-        if value is not None and value > today:
+        if value is not None and value > today and not self.may_be_later:
             # Nothing recorded here happens later than today (a decision may be recorded on
             # the day it is signed): a later day is a typing mistake, named by its label.
             raise ValidationError(
@@ -437,6 +439,7 @@ class TransferForm(EntryForm):
         help_text=_("Thay đổi nơi cư trú, làm việc: 3 đến dưới 12 tháng; đi học: 3 đến 24 tháng."),
     )
     term_end = DayField(
+        may_be_later=True,
         label=_("Thời hạn đến ngày (dd/mm/yyyy)"),
         required=False,
         help_text=_("Chỉ ghi khi chuyển sinh hoạt tạm thời."),

@@ -11,11 +11,17 @@ from .models import ACTIVE_STATUSES, Event, Member, OfficeTransfer
 
 
 def open_period(events: list[Event], kind: str) -> Event | None:
-    """The open exemption or temporary transfer among a member's loaded events (no query)."""
-    for event in reversed(events):
-        if event.kind == kind and event.ended_on is None:
-            return event
-    return None
+    """The exemption or temporary transfer in force among a member's loaded events (no
+    query): not ended, not cancelled, and since the member last came onto or left a roll."""
+    found = None
+    for event in events:
+        if event.cancelled_at is not None:
+            continue
+        if event.kind in Event.OPENING_KINDS or event.kind in Event.CLOSING_KINDS:
+            found = None
+        elif event.kind == kind:
+            found = event if event.ended_on is None else None
+    return found
 
 
 def temporary_transfers_overdue(user, today: datetime.date):

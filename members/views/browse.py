@@ -220,22 +220,6 @@ def _readmission(member: Member, events: list[Event]) -> rules.Readmission | Non
     return eligibility
 
 
-def _current_standing(events: list[Event]) -> tuple[Event | None, Event | None]:
-    """The exemption and the temporary transfer in force since the member last came onto a
-    roll, from the events already loaded (no query); cancelled events do not count."""
-    exemption = temporary = None
-    for event in events:
-        if event.cancelled_at is not None:
-            continue
-        if event.kind in Event.OPENING_KINDS or event.kind in Event.CLOSING_KINDS:
-            exemption = temporary = None
-        elif event.kind == Event.Kind.EXEMPTION:
-            exemption = event if event.ended_on is None else None
-        elif event.kind == Event.Kind.TEMPORARY_TRANSFER:
-            temporary = event if event.ended_on is None else None
-    return exemption, temporary
-
-
 @login_required
 @require_safe
 def member_detail(request, pk: int):
@@ -247,10 +231,7 @@ def member_detail(request, pk: int):
         ).order_by("effective_date", "pk")
     )
     may_edit = may_edit_member(request.user, member)
-    exemption, temporary = _current_standing(events)
     context = {
-        "exemption": exemption,
-        "temporary_transfer": temporary,
         "member": member,
         "record": _record(member),
         "events": events,

@@ -18,12 +18,17 @@ from ..models import Event
 CONFIRMED = "confirmed"
 
 
+def is_confirmed(request: HttpRequest) -> bool:
+    """The post comes from the confirm page."""
+    return request.POST.get(CONFIRMED) == "1"
+
+
 def confirm_first(
     request: HttpRequest, member, form, lines: list[str], *, heading: str, template: str
 ) -> HttpResponse | None:
     """The confirm page for a valid ``form`` not yet confirmed; None once it is. "Back" from
     the confirm page shows the form page (``template``) again, everything typed kept."""
-    if request.POST.get(CONFIRMED) == "1":
+    if is_confirmed(request):
         return None
     if request.POST.get("back"):
         return render(request, f"members/{template}", {"form": form, "member": member})

@@ -90,6 +90,27 @@ def _written(form: BaseForm, write: Callable[[], object], aliases: dict | None =
     return True
 
 
+class _TriedOnly(Exception):
+    """Rolls back the write that ``_would_write`` tried."""
+
+
+def _would_write(form: BaseForm, write: Callable[[], object], aliases: dict | None = None) -> bool:
+    """Try the write and roll it back: True if the service would accept it; else False, with
+    the refusal on the form. The confirm page then only shows what will be saved, and a
+    refusal stands next to its field at once, not after the confirmation."""
+    try:
+        with transaction.atomic():
+            write()
+            raise _TriedOnly
+    except _TriedOnly:
+        return True
+    except ValidationError as error:
+        _show_refusal(form, error, aliases)
+    except OperationalError as error:
+        _show_busy(form, error)
+    return False
+
+
 def _show_busy(form: BaseForm, error: OperationalError) -> None:
     """Say at the top of the form that the database was too busy to take the write (nothing
     was written); re-raise any other database failure."""
@@ -359,15 +380,6 @@ def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.TransferForm(_bound(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if page := confirm.confirm_first(
-            request,
-            member,
-            form,
-            confirm.transfer_lines(member, data, form),
-            heading=_("Chuyển sinh hoạt đảng"),
-            template="entry_transfer.html",
-        ):
-            return page
         common = {
             "member": member,
             "effective_date": data["effective_date"],
@@ -388,6 +400,17 @@ def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
                 term_end=data["term_end"],
                 **common,
             )
+        if not confirm.is_confirmed(request) and not _would_write(form, write):
+            return _page(request, "entry_transfer.html", form, member)
+        if page := confirm.confirm_first(
+            request,
+            member,
+            form,
+            confirm.transfer_lines(member, data, form),
+            heading=_("Chuyển sinh hoạt đảng"),
+            template="entry_transfer.html",
+        ):
+            return page
         if _written(form, write):
             text = (
                 _("Đã ghi chuyển sinh hoạt tạm thời cho %(name)s.")
@@ -406,6 +429,20 @@ def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.RemoveForm(_bound(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+
+        def write():
+            return services.member_remove(
+                member=member,
+                kind=data["kind"],
+                reason=data["reason"],
+                effective_date=data["effective_date"],
+                decision=form.decision(),
+                standards_kept=data["standards_kept"],
+                user=request.user,
+            )
+
+        if not confirm.is_confirmed(request) and not _would_write(form, write):
+            return _page(request, "entry_remove.html", form, member)
         if page := confirm.confirm_first(
             request,
             member,
@@ -417,15 +454,7 @@ def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
             return page
         if _written(
             form,
-            lambda: services.member_remove(
-                member=member,
-                kind=data["kind"],
-                reason=data["reason"],
-                effective_date=data["effective_date"],
-                decision=form.decision(),
-                standards_kept=data["standards_kept"],
-                user=request.user,
-            ),
+            write,
         ):
             text = _("Đã ghi “%(kind)s” đối với %(name)s.") % {
                 "kind": Event.Kind(data["kind"]).label,
@@ -443,6 +472,17 @@ def member_death(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.DeathForm(_bound(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+
+        def write():
+            return services.member_record_death(
+                member=member,
+                effective_date=data["effective_date"],
+                decision=form.decision(),
+                user=request.user,
+            )
+
+        if not confirm.is_confirmed(request) and not _would_write(form, write):
+            return _page(request, "entry_death.html", form, member)
         if page := confirm.confirm_first(
             request,
             member,
@@ -454,12 +494,7 @@ def member_death(request: HttpRequest, pk: int) -> HttpResponse:
             return page
         if _written(
             form,
-            lambda: services.member_record_death(
-                member=member,
-                effective_date=data["effective_date"],
-                decision=form.decision(),
-                user=request.user,
-            ),
+            write,
         ):
             return _done(request, member, _("Đã ghi %(name)s từ trần.") % {"name": member})
     return _page(request, "entry_death.html", form, member)
@@ -500,6 +535,18 @@ def member_restore(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+
+        def write():
+            return services.member_restore(
+                member=member,
+                unit=data["unit"],
+                effective_date=data["effective_date"],
+                decision=form.decision(),
+                user=request.user,
+            )
+
+        if not confirm.is_confirmed(request) and not _would_write(form, write):
+            return _page(request, "entry_restore.html", form, member)
         if page := confirm.confirm_first(
             request,
             member,
@@ -511,13 +558,7 @@ def member_restore(request: HttpRequest, pk: int) -> HttpResponse:
             return page
         if _written(
             form,
-            lambda: services.member_restore(
-                member=member,
-                unit=data["unit"],
-                effective_date=data["effective_date"],
-                decision=form.decision(),
-                user=request.user,
-            ),
+            write,
         ):
             return _done(
                 request, member, _("Đã ghi phục hồi đảng tịch cho %(name)s.") % {"name": member}
@@ -535,6 +576,23 @@ def member_readmit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+
+        def write():
+            return services.member_readmit(
+                member=member,
+                unit=data["unit"],
+                decision=form.decision(),
+                ceremony_date=data["ceremony_date"],
+                sponsors=data["sponsors"],
+                consent=form.consent(),
+                record_cleared_on=data["record_cleared_on"],
+                user=request.user,
+            )
+
+        if not confirm.is_confirmed(request) and not _would_write(
+            form, write, aliases={"effective_date": "decision_date"}
+        ):
+            return _page(request, "entry_readmit.html", form, member)
         if page := confirm.confirm_first(
             request,
             member,
@@ -546,16 +604,7 @@ def member_readmit(request: HttpRequest, pk: int) -> HttpResponse:
             return page
         if _written(
             form,
-            lambda: services.member_readmit(
-                member=member,
-                unit=data["unit"],
-                decision=form.decision(),
-                ceremony_date=data["ceremony_date"],
-                sponsors=data["sponsors"],
-                consent=form.consent(),
-                record_cleared_on=data["record_cleared_on"],
-                user=request.user,
-            ),
+            write,
             # The re-admission takes effect on its decision's date.
             aliases={"effective_date": "decision_date"},
         ):

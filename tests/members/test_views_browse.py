@@ -529,17 +529,27 @@ def test_the_header_shows_exemption_and_temporary_transfer_and_offers_no_second_
 ):
     """Issue 25: what the member is now, in the header; no action the member cannot take."""
     member = cast.members.b
+    Member.objects.filter(pk=member.pk).update(date_of_birth=datetime.date(1958, 1, 1))
+    member.refresh_from_db()  # old enough to be exempted (R16)
     day = datetime.date(2023, 3, 1)
-    member_exempt(member=member, effective_date=day, decision=make_decision(day))
+    member_exempt(
+        member=member,
+        effective_date=day,
+        decision=make_decision(day),
+        poor_health=True,
+        on_request=True,
+    )
     member_temporary_transfer(
         member=member,
         to_unit=None,
         destination="Đảng bộ xã Tân Lộc",
         effective_date=day,
         decision=make_decision(day),
+        purpose="work",
+        term_end=datetime.date(2023, 9, 1),
     )
     client.force_login(cast.users.board)
     html = client.get(reverse("members:member_detail", args=[member.pk])).content.decode()
-    assert "từ ngày 01/03/2023" in html
-    assert "tại Đảng bộ xã Tân Lộc từ ngày 01/03/2023" in html
-    assert reverse("members:member_exempt", args=[member.pk]) not in html
+    assert "Miễn sinh hoạt</dt><dd>từ ngày 01/03/2023" in html
+    assert "Đảng bộ xã Tân Lộc · " in html
+    assert f'href="{reverse("members:member_exempt", args=[member.pk])}"' not in html

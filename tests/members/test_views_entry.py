@@ -948,7 +948,7 @@ def test_a_discharge_unconfirmed_is_refused_next_to_the_checkbox(cast, client):
     with nothing_written():
         response = client.post(url("member_remove", cast.members.b), data)
     assert "kỷ luật trước" in str(form_errors(response)["standards_kept"])
-    data["standards_kept"] = "on"
+    data.update(standards_kept="on", confirmed="1")
     assert client.post(url("member_remove", cast.members.b), data).status_code == 302
     assert Member.objects.get(pk=cast.members.b.pk).status == Status.REMOVED
 
@@ -956,11 +956,11 @@ def test_a_discharge_unconfirmed_is_refused_next_to_the_checkbox(cast, client):
 def test_readmission_without_the_provinces_consent_is_refused_next_to_the_field(cast, client):
     strike_off(cast.members.b, d("2019-01-10"))
     client.force_login(cast.users.board)
-    data = {**decision(), "unit": str(cast.tree.cell_b.pk), "ceremony_date": "10/06/2023"}
+    data = {**decision(), "unit": str(cast.tree.cell_b.pk), "ceremony_date": "05/06/2023"}
     with nothing_written():
         response = client.post(url("member_readmit", cast.members.b), data)
     assert "tỉnh ủy" in str(form_errors(response)["consent_no"])
-    data.update(consent_no="1250-CV/TU", consent_date="01/05/2023")
+    data.update(consent_no="1250-CV/TU", consent_date="01/05/2023", confirmed="1")
     assert client.post(url("member_readmit", cast.members.b), data).status_code == 302
     member = Member.objects.get(pk=cast.members.b.pk)
     assert (member.status, member.admitted_on) == (Status.PROBATIONARY, cast.members.b.admitted_on)
@@ -1034,13 +1034,18 @@ def test_death_and_transfer_ask_to_confirm_first(cast, client, view, data):
 @pytest.mark.parametrize(
     "view, data",
     [
-        ("member_exempt", {"effective_date": "05/06/2023"}),
+        (
+            "member_exempt",
+            {"effective_date": "05/06/2023", "poor_health": "on", "on_request": "on"},
+        ),
         (
             "member_transfer",
             {
                 "mode": "temporary",
                 "destination": "Đảng bộ xã Tân Lộc",
                 "effective_date": "05/06/2023",
+                "purpose": "work",
+                "term_end": "05/12/2023",
                 "confirmed": "1",
             },
         ),
@@ -1057,6 +1062,7 @@ def test_death_and_transfer_ask_to_confirm_first(cast, client, view, data):
 )
 def test_the_same_form_posted_twice_records_once(cast, client, view, data):
     member = cast.members.b
+    old_enough(member)  # an exemption is for the old (R16)
     client.force_login(cast.users.office)
     page = client.get(url(view, member))
     token = page.context["form"]["form_token"].value()
@@ -1084,6 +1090,7 @@ def test_a_new_record_posted_twice_is_created_once(cast, client):
 
 def test_a_refused_post_leaves_its_token_for_the_corrected_one(cast, client):
     member = cast.members.b
+    old_enough(member)
     client.force_login(cast.users.office)
     token = client.get(url("member_exempt", member)).context["form"]["form_token"].value()
     refused = client.post(
@@ -1091,5 +1098,17 @@ def test_a_refused_post_leaves_its_token_for_the_corrected_one(cast, client):
         {**decision(), "effective_date": "01/01/2010", "form_token": str(token)},
     )
     assert refused.status_code == 200  # before the member's last event: refused
-    posted = {**decision(), "effective_date": "05/06/2023", "form_token": str(token)}
+    posted = {
+        **decision(),
+        "effective_date": "05/06/2023",
+        "poor_health": "on",
+        "on_request": "on",
+        "form_token": str(token),
+    }
     assert_done(client.post(url("member_exempt", member), posted), member)
+
+
+def old_enough(member) -> None:
+    """Make ``member`` (a man) 65 on the tests' day, old enough to be exempted (R16)."""
+    Member.objects.filter(pk=member.pk).update(date_of_birth=d("1958-01-01"))
+    member.refresh_from_db()

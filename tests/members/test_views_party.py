@@ -81,7 +81,7 @@ def test_temporary_transfer_term_refused_next_to_the_field(cast, client):
     assert "term_end" in errors(client.post(url("member_transfer", member.pk), data))
     data["term_end"] = ""
     assert "term_end" in errors(client.post(url("member_transfer", member.pk), data))
-    data["term_end"] = "05/07/2024"
+    data.update(term_end="05/07/2024", confirmed="1")
     assert client.post(url("member_transfer", member.pk), data).status_code == 302
     assert (
         client.post(url("temporary_return", member.pk), {"ended_on": "10/01/2024"}).status_code
