@@ -34,6 +34,7 @@ from .models import (
     RosterImport,
     RosterImportRow,
     RosterValueMapping,
+    WorkerHeartbeat,
 )
 
 
@@ -450,3 +451,10 @@ class OfficeTransferAdmin(ReadOnlyAdmin):
     readonly_fields = fields
     list_display = fields
     list_select_related = ["member", "from_unit", "to_unit"]
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(ReadOnlyAdmin):
+    """The background worker's heartbeat (/health/ reads it): shown, never edited."""
+
+    list_display = [f.name for f in WorkerHeartbeat._meta.fields]

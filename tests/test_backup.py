@@ -48,6 +48,7 @@ def build_history(tree) -> None:
         reason=Event.Reason.ON_REQUEST,
         effective_date=d("2023-03-01"),
         decision=make_decision(d("2023-03-01")),
+        standards_kept=True,
     )
 
 

@@ -31,7 +31,9 @@ _EVENT_ORDER = (
     "id member_id kind effective_date unit_id other_unit_id other_unit_name probationary "
     "decision_no decision_date issuing_body directive_id ceremony_date sponsors reason "
     "resolution_date consent_no consent_date record_cleared_on notes "
-    "ended_on purpose term_end created_by_id created_at"
+    "ended_on purpose term_end created_by_id created_at "
+    "cancelled_at cancelled_by_id cancellation_reason cancellation_decision "
+    "corrected_at corrected_by_id correction_reason"
 ).split()
 _MEMBERSHIP_ORDER = "id member_id unit_id start_date end_date start_event_id end_event_id".split()
 _UNIT_ORDER = "id code name kind founded_on dissolved_on successor_id spans_tree".split()

@@ -489,9 +489,16 @@ class Generator:
     def rows(self, member_id, event_id, period_id, life: Life, person: dict):
         stamp = self.stamp
         # (resolution_date, consent_no, consent_date, record_cleared_on; notes; ended_on,
-        # purpose, term_end: no period ended, no term recorded; created_by)
+        # purpose, term_end: no period ended, no term recorded; created_by; created_at; never
+        # cancelled or corrected)
         events = [
-            (event_id + i, member_id, *e, None, "", None, None, "", None, "", None, None, stamp)
+            (
+                event_id + i,
+                member_id,
+                *e,
+                *(None, "", None, None, "", None, "", None, None, stamp),
+                *(None, None, "", "", None, None, ""),
+            )
             for i, e in enumerate(life.events)
         ]
         periods = [

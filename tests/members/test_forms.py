@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from branches.services import unit_create, unit_dissolve
-from members import forms
+from members import forms, rules
 from members.models import Event, Member
 from tests.conftest import FOUNDED, d
 
@@ -278,9 +278,13 @@ def test_removal_offers_the_three_kinds_and_real_reasons(cast):
     form = forms.RemoveForm(user=cast.users.board)
     kinds = [value for value, _ in form.fields["kind"].choices]
     assert kinds == [Event.Kind.STRUCK_OFF, Event.Kind.DISCHARGED, Event.Kind.EXPELLED]
-    reasons = [value for value, _ in form.fields["reason"].choices]
-    assert reasons[0] == ""  # the "choose" prompt, refused if left
-    assert set(reasons[1:]) == set(Event.Reason.values) - {""}
+    prompt, *groups = form.fields["reason"].choices
+    assert prompt[0] == ""  # the "choose" prompt, refused if left
+    # The reasons grouped by the kind they belong to (R10-R13); "other" is no ground.
+    offered = {label: {value for value, _ in options} for label, options in groups}
+    assert offered == {
+        Event.Kind(kind).label: set(reasons) for kind, reasons in rules.REMOVAL_REASONS.items()
+    }
     empty = forms.RemoveForm(
         {**DECISION, "kind": "struck_off", "reason": "", "effective_date": "05/06/2023"},
         user=cast.users.board,

@@ -233,7 +233,7 @@ def test_a_member_after_a_long_blank_stretch_is_read(tree, tmp_path):
 )
 def test_invisible_or_broken_names_are_refused_by_the_importer(tree, tmp_path, name):
     message = only_error(checked(book(tmp_path / "ds.xlsx", [row(full_name=name)])))
-    assert message.startswith("Đảng viên!2, Họ và tên: Văn bản ")
+    assert message.startswith("trang Đảng viên, dòng 2, cột Họ và tên: Văn bản ")
 
 
 @pytest.mark.parametrize(

@@ -138,6 +138,14 @@ def test_demo_accounts_have_their_roles(demo):
         "phuongthotnot": (Role.Kind.GRASSROOTS_OFFICE, "p-thot-not"),
         "bithu.longthanh2": (Role.Kind.CELL_SECRETARY, "p-thot-not-long-thanh-2"),
         "lanhdao": (Role.Kind.LEADER, "q-thot-not"),
+        # Today's offices (issue 28): the city above the wards, and each ward's office.
+        "bantochuc.thanhpho": (Role.Kind.BOARD, "tp-can-tho"),
+        "lanhdao.thanhpho": (Role.Kind.LEADER, "tp-can-tho"),
+        "xaydungdang.thotnot": (Role.Kind.BOARD, "dbp-thot-not-2025"),
+        "xaydungdang.thoithuan": (Role.Kind.BOARD, "dbp-thoi-thuan-2025"),
+        "xaydungdang.tanloc": (Role.Kind.BOARD, "dbp-tan-loc-2025"),
+        "xaydungdang.trungnhut": (Role.Kind.BOARD, "dbp-trung-nhut-2025"),
+        "xaydungdang.thuanhung": (Role.Kind.BOARD, "dbp-thuan-hung-2025"),
     }
 
 

@@ -101,6 +101,7 @@ def story(tree, directive28):
         reason=Event.Reason.ON_REQUEST,
         effective_date=d("2022-09-01"),
         decision=make_decision(d("2022-09-01"), directive=directive28),
+        standards_kept=True,
     )
     return tree
 
