@@ -1,19 +1,16 @@
-"""Member pages: browsing (``browse``), data entry (``entry``), rosters in and out (``imports``)."""
+"""Member pages: browsing (``browse``), data entry (``entry``, ``events``, both on ``steps``),
+rosters in and out (``imports``)."""
 
 from .browse import member_detail, member_list
 from .corrections import event_cancel
-from .entry import (
-    member_admit,
+from .entry import member_admit, member_edit, member_recognize, member_transfer_in, recognition_due
+from .events import (
     member_death,
-    member_edit,
     member_exempt,
     member_readmit,
-    member_recognize,
     member_remove,
     member_restore,
     member_transfer,
-    member_transfer_in,
-    recognition_due,
 )
 from .imports import (
     roster_export,

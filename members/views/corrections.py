@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from .. import forms, services
 from ..access import get_member
-from .entry import WRITE_METHODS, _bound, _done, _page, _written
+from .steps import WRITE_METHODS, bound, form_page, saved, written
 
 
 @login_required
@@ -22,13 +22,13 @@ def event_cancel(request: HttpRequest, pk: int, event_pk: int) -> HttpResponse:
     event = member.events.select_related("unit").filter(pk=event_pk).first()
     if event is None:
         raise Http404
-    form = forms.CancelEventForm(_bound(request), initial={"version": member.version})
+    form = forms.CancelEventForm(bound(request), initial={"version": member.version})
     if event.cancelled_at is not None and request.method == "POST":
         # A second post of the same form (a double click): nothing more to record.
-        return _done(request, member, _already())
+        return saved(request, member, _already())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _written(
+        if written(
             form,
             lambda: services.event_cancel(
                 event=event,
@@ -38,7 +38,7 @@ def event_cancel(request: HttpRequest, pk: int, event_pk: int) -> HttpResponse:
                 user=request.user,
             ),
         ):
-            return _done(
+            return saved(
                 request,
                 member,
                 _("Đã hủy “%(kind)s” ngày %(day)s của %(name)s.")
@@ -48,7 +48,7 @@ def event_cancel(request: HttpRequest, pk: int, event_pk: int) -> HttpResponse:
                     "name": member,
                 },
             )
-    return _page(request, "entry_cancel_event.html", form, member, event=event)
+    return form_page(request, "entry_cancel_event.html", form, member, event=event)
 
 
 def _already() -> str:

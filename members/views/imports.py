@@ -43,7 +43,7 @@ from ..roster.columns import COLUMNS, EventAction, decode, from_json
 from ..roster.columns import header as column_header
 from ..roster.reading import sniff
 from ..services.read_log import log_bulk_read
-from .entry import _require_editor
+from .steps import require_editor
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -86,7 +86,7 @@ def _queue(task, job: RosterImport | RosterExport) -> None:
 @require_http_methods(["GET", "POST"])
 def roster_import_list(request: HttpRequest) -> HttpResponse:
     """Upload a roster (the check is queued at once), and the user's latest uploads."""
-    _require_editor(request.user)
+    require_editor(request.user)
     posted = request.method == "POST"
     form = RosterUploadForm(request.POST if posted else None, request.FILES if posted else None)
     if posted and form.is_valid():
@@ -115,7 +115,7 @@ def roster_import_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def roster_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Where an import stands; once checked, its rows list by list, 50 a page."""
-    _require_editor(request.user)
+    require_editor(request.user)
     ri = get_roster_import(request.user, pk)
     summary = ri.summary or {}
     show = request.GET.get("show")
@@ -218,7 +218,7 @@ def _refresh_summary(ri: RosterImport) -> None:
 @require_POST
 def roster_import_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the user's decision on likely duplicates: these rows, or all still undecided."""
-    _require_editor(request.user)
+    require_editor(request.user)
     ri = get_roster_import(request.user, pk)
     if ri.status != Status.READY:
         messages.error(request, _("Chỉ chọn được khi tệp đã kiểm tra xong và chưa nhập."))
@@ -249,7 +249,7 @@ def roster_import_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def roster_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     """Queue the commit, once: a second click finds the import no longer READY."""
-    _require_editor(request.user)
+    require_editor(request.user)
     ri = get_roster_import(request.user, pk)
     if (ri.summary or {}).get("undecided"):
         messages.error(request, _("Còn dòng nghi trùng chưa chọn cách xử lý."))
@@ -278,7 +278,7 @@ def _settled_or_interrupted(ri: RosterImport):
 @require_POST
 def roster_import_recheck(request: HttpRequest, pk: int) -> HttpResponse:
     """Check the same file again (after the database changed, or the check failed)."""
-    _require_editor(request.user)
+    require_editor(request.user)
     ri = get_roster_import(request.user, pk)
     with transaction.atomic():
         queued = _settled_or_interrupted(ri).update(
@@ -293,7 +293,7 @@ def roster_import_recheck(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def roster_import_discard(request: HttpRequest, pk: int) -> HttpResponse:
     """Drop an import that will not be committed: its file and rows are deleted."""
-    _require_editor(request.user)
+    require_editor(request.user)
     ri = get_roster_import(request.user, pk)
     with transaction.atomic():
         dropped = _settled_or_interrupted(ri).update(
@@ -319,7 +319,7 @@ def _xlsx(workbook: bytes | Iterator[bytes], name: str) -> HttpResponse:
 @login_required
 @require_safe
 def roster_template(request: HttpRequest) -> HttpResponse:
-    _require_editor(request.user)
+    require_editor(request.user)
     out = io.BytesIO()
     roster.template_workbook(units=_template_units(request.user)).save(out)
     return _xlsx(out.getvalue(), "mau-nhap-danh-sach-dang-vien.xlsx")
@@ -348,7 +348,7 @@ def roster_export(request: HttpRequest, code: str) -> HttpResponse:
     """The records kept in a unit's subtree (within the user's scope), in the import's shape:
     the workbook itself when they are at most ``ROSTER_EXPORT_INLINE_MAX``; else a page that
     offers to prepare it in the background (this page writes nothing)."""
-    _require_editor(request.user)
+    require_editor(request.user)
     unit = get_unit(request.user, code)
     current_only = bool(request.GET.get("current"))
     members = roster.export_members(unit=unit, user=request.user, current_only=current_only)
@@ -390,7 +390,7 @@ def roster_export_request(request: HttpRequest, code: str) -> HttpResponse:
     """Prepare a unit's export in the background (the export page's button for a large unit);
     the user is sent to the export's page, which shows when it is ready. A unit too large for
     one workbook gets the export page again, saying so (status 400), and nothing is queued."""
-    _require_editor(request.user)
+    require_editor(request.user)
     unit = get_unit(request.user, code)
     current_only = bool(request.POST.get("current"))
     members = roster.export_members(unit=unit, user=request.user, current_only=current_only)
@@ -406,7 +406,7 @@ def roster_export_request(request: HttpRequest, code: str) -> HttpResponse:
 @require_safe
 def roster_export_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Where a background export stands; once ready, its download link."""
-    _require_editor(request.user)
+    require_editor(request.user)
     export = get_roster_export(request.user, pk)
     interrupted = roster.is_export_interrupted(export)
     return render(
@@ -420,7 +420,7 @@ def roster_export_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def roster_export_file(request: HttpRequest, pk: int) -> HttpResponse:
     """A ready export's workbook, as the inline export would have sent it."""
-    _require_editor(request.user)
+    require_editor(request.user)
     export = get_roster_export(request.user, pk)
     if export.status != RosterExport.Status.READY:
         raise Http404
@@ -461,7 +461,7 @@ def _column_choices(sheet: str) -> list[tuple[str, str]]:
 def roster_import_map(request: HttpRequest, pk: int) -> HttpResponse:
     """Which of the file's columns is which of ours, then what its coded values mean; then the
     check is queued as for the template."""
-    _require_editor(request.user)
+    require_editor(request.user)
     ri = get_roster_import(request.user, pk)
     if ri.status != Status.UPLOADED:
         return redirect(ri)

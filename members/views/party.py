@@ -17,58 +17,58 @@ from branches.models import Unit
 from .. import party_forms, party_selectors, rules, services
 from ..access import get_member
 from ..models import OfficeTransfer
-from .entry import WRITE_METHODS, _bound, _done, _page, _written
+from .steps import WRITE_METHODS, bound, form_page, saved, written
 
 
 @login_required
 @require_http_methods(WRITE_METHODS)
 def exemption_end(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_member(request.user, pk, for_edit=True)
-    form = party_forms.PeriodEndForm(_bound(request))
+    form = party_forms.PeriodEndForm(bound(request))
     if (
         request.method == "POST"
         and form.is_valid()
-        and _written(
+        and written(
             form,
             lambda: services.member_exemption_end(
                 member=member, ended_on=form.cleaned_data["ended_on"], user=request.user
             ),
         )
     ):
-        return _done(request, member, _("Đã ghi %(name)s trở lại sinh hoạt.") % {"name": member})
+        return saved(request, member, _("Đã ghi %(name)s trở lại sinh hoạt.") % {"name": member})
     heading = _("Trở lại sinh hoạt đảng: %(name)s") % {"name": member}
-    return _page(request, "party_form.html", form, member, heading=heading)
+    return form_page(request, "party_form.html", form, member, heading=heading)
 
 
 @login_required
 @require_http_methods(WRITE_METHODS)
 def temporary_return(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_member(request.user, pk, for_edit=True)
-    form = party_forms.PeriodEndForm(_bound(request))
+    form = party_forms.PeriodEndForm(bound(request))
     form.fields["ended_on"].label = _("Ngày trở về sinh hoạt ở chi bộ (dd/mm/yyyy)")
     if (
         request.method == "POST"
         and form.is_valid()
-        and _written(
+        and written(
             form,
             lambda: services.member_temporary_return(
                 member=member, ended_on=form.cleaned_data["ended_on"], user=request.user
             ),
         )
     ):
-        return _done(request, member, _("Đã ghi %(name)s trở về chi bộ.") % {"name": member})
+        return saved(request, member, _("Đã ghi %(name)s trở về chi bộ.") % {"name": member})
     heading = _("Trở về sau sinh hoạt tạm thời: %(name)s") % {"name": member}
-    return _page(request, "party_form.html", form, member, heading=heading)
+    return form_page(request, "party_form.html", form, member, heading=heading)
 
 
 @login_required
 @require_http_methods(WRITE_METHODS)
 def card_record(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_member(request.user, pk, for_edit=True)
-    form = party_forms.CardForm(_bound(request))
+    form = party_forms.CardForm(bound(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _written(
+        if written(
             form,
             lambda: services.member_card_record(
                 member=member,
@@ -80,21 +80,21 @@ def card_record(request: HttpRequest, pk: int) -> HttpResponse:
                 user=request.user,
             ),
         ):
-            return _done(
+            return saved(
                 request, member, _("Đã ghi thẻ đảng viên cho %(name)s.") % {"name": member}
             )
     heading = _("Thẻ đảng viên: %(name)s") % {"name": member}
-    return _page(request, "party_form.html", form, member, heading=heading)
+    return form_page(request, "party_form.html", form, member, heading=heading)
 
 
 @login_required
 @require_http_methods(WRITE_METHODS)
 def transfer_send(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_member(request.user, pk, for_edit=True)
-    form = party_forms.TransferSendForm(_bound(request), user=request.user)
+    form = party_forms.TransferSendForm(bound(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _written(
+        if written(
             form,
             lambda: services.member_transfer_send(
                 member=member,
@@ -105,14 +105,14 @@ def transfer_send(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             aliases={"sent_on": "effective_date"},
         ):
-            return _done(
+            return saved(
                 request,
                 member,
                 _("Đã ghi giới thiệu chuyển sinh hoạt cho %(name)s; chờ nơi đến tiếp nhận.")
                 % {"name": member},
             )
     heading = _("Giới thiệu chuyển sinh hoạt đến cấp ủy khác: %(name)s") % {"name": member}
-    return _page(request, "party_form.html", form, member, heading=heading)
+    return form_page(request, "party_form.html", form, member, heading=heading)
 
 
 @login_required
@@ -129,11 +129,11 @@ def transfer_receive(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if transfer is None:
         raise Http404
-    form = party_forms.TransferReceiveForm(_bound(request), user=request.user)
+    form = party_forms.TransferReceiveForm(bound(request), user=request.user)
     if (
         request.method == "POST"
         and form.is_valid()
-        and _written(
+        and written(
             form,
             lambda: services.member_transfer_receive(
                 transfer=transfer,
@@ -143,7 +143,7 @@ def transfer_receive(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         )
     ):
-        return _done(
+        return saved(
             request,
             transfer.member,
             _("Đã tiếp nhận %(name)s vào %(unit)s.")
@@ -153,7 +153,7 @@ def transfer_receive(request: HttpRequest, pk: int) -> HttpResponse:
         "name": transfer.member,
         "unit": transfer.from_unit,
     }
-    return _page(
+    return form_page(
         request,
         "party_form.html",
         form,
