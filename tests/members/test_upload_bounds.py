@@ -106,7 +106,7 @@ def a_sheet_using_string_0():
 
 
 _PROBE = """
-import json, resource, sys
+import json, sys
 import django
 django.setup()
 from members.roster.reading import open_workbook
@@ -114,8 +114,11 @@ wb, problem = open_workbook(open(sys.argv[1], "rb").read(), max_bytes=20 * 1024 
 if wb is not None:
     for row in wb.worksheets[0].iter_rows(values_only=True):
         pass
-print(json.dumps({"problem": problem,
-                  "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+# The peak of this process's own memory (VmHWM): getrusage's ru_maxrss would keep the peak of
+# the test process it was forked from, which exec does not reset.
+status = open("/proc/self/status").read().splitlines()
+peak_kb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+print(json.dumps({"problem": problem, "max_rss_mb": peak_kb / 1024}))
 """
 
 
