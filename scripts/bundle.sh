@@ -61,6 +61,12 @@ if [ "$#" -gt 0 ]; then
         --no-conflicts --no-breaks --no-replaces --no-enhances "$@" | grep -v '^[ <]' | sort -u)
     mapfile -t wanted < <(apt-cache show --no-all-versions "${closure[@]}" \
         | awk '/^Package:/ { p = $2 } /^Priority:/ { if ($2 != "required") print p }' | sort -u)
+    # A required package that a bundled one needs at an exact version (perl needs perl-base
+    # of its own version) comes too: the target's copy may be of another point release.
+    mapfile -t pinned < <(apt-cache show --no-all-versions "${closure[@]}" \
+        | sed -n 's/^\(Pre-\)\{0,1\}Depends: //p' | tr ',|' '\n\n' \
+        | sed -n 's/^ *\([a-z0-9.+-]*\)\(:any\)\{0,1\} (= .*/\1/p' | sort -u)
+    mapfile -t wanted < <(printf '%s\n' "${wanted[@]}" "${pinned[@]}" | sort -u)
     (cd "$dir/debs" && apt-get download "${wanted[@]}" 2>&1 >/dev/null | { grep -v unsandboxed >&2 || true; })
     log "${#wanted[@]} Debian packages (${#closure[@]} in the closure, less priority required)"
 fi
